@@ -1,0 +1,64 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+/// Every Swift target is compiled in Swift 5 language mode; numeric targets are always optimized
+/// for speed because the test suite runs release builds (`swift test -c release`).
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+]
+
+let package = Package(
+    name: "TransferLearningWorkbench",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "HDF5", targets: ["HDF5"]),
+        .library(name: "Checkpoints", targets: ["Checkpoints"]),
+        .library(name: "Images", targets: ["Images"]),
+        .library(name: "Workbench", targets: ["Workbench"]),
+        .executable(name: "workbench", targets: ["WorkbenchCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: Layer 1 - system libraries (thin module maps over the C headers)
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+
+        // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
+        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+
+        // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)
+        .target(name: "Tensors", dependencies: ["Kernels"], swiftSettings: swiftSettings),
+
+        // MARK: Layer 5 - file formats
+        .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: swiftSettings),
+        .target(name: "Checkpoints", swiftSettings: swiftSettings),
+        .target(name: "CPNGCodec", dependencies: ["CPNG"]),
+        .target(name: "Images", dependencies: ["CPNGCodec"], swiftSettings: swiftSettings),
+
+        // MARK: Layer 7 - workbench: golden comparison, op references, reports
+        .target(name: "Workbench", dependencies: ["Tensors", "HDF5"], swiftSettings: swiftSettings),
+
+        // MARK: Layer 8 - the `workbench` command line
+        .executableTarget(
+            name: "WorkbenchCLI",
+            dependencies: [
+                "Workbench", "Kernels",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Workbench"], swiftSettings: swiftSettings),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5"], swiftSettings: swiftSettings),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,63 @@
+/// Element-wise loops over contiguous Float buffers of `count` elements.
+public enum Elementwise {
+    /// `output = max(input, 0)` (`torch.relu`).
+    public static func relu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { output[i] = input[i] > 0 ? input[i] : 0 }
+    }
+
+    /// `gradInput = output > 0 ? gradOutput : 0` (`threshold_backward` on ReLU's result).
+    public static func reluBackward(
+        gradOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+        count: Int
+    ) {
+        for i in 0..<count { gradInput[i] = output[i] > 0 ? gradOutput[i] : 0 }
+    }
+
+    /// `output = a + alpha * b`.
+    public static func add(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, alpha: Float = 1,
+        _ output: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        if alpha == 1 {
+            for i in 0..<count { output[i] = a[i] + b[i] }
+        } else {
+            for i in 0..<count { output[i] = a[i] + alpha * b[i] }
+        }
+    }
+
+    /// `output = a * b`.
+    public static func multiply(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for i in 0..<count { output[i] = a[i] * b[i] }
+    }
+
+    /// `output = a * scalar`.
+    public static func scale(
+        _ a: UnsafePointer<Float>, by scalar: Float, _ output: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for i in 0..<count { output[i] = a[i] * scalar }
+    }
+
+    /// `target += alpha * source` (BLAS axpy).
+    public static func accumulate(
+        _ source: UnsafePointer<Float>, alpha: Float = 1, into target: UnsafeMutablePointer<Float>, count: Int
+    ) {
+        for i in 0..<count { target[i] += alpha * source[i] }
+    }
+
+    /// The sum of `count` values, accumulated in Double.
+    public static func sum(_ input: UnsafePointer<Float>, count: Int) -> Double {
+        var total = 0.0
+        var start = 0
+        // Float partial sums over short blocks keep the loop vectorised; Double keeps long sums accurate.
+        while start < count {
+            let end = min(count, start + 256)
+            var partial: Float = 0
+            for i in start..<end { partial += input[i] }
+            total += Double(partial)
+            start = end
+        }
+        return total
+    }
+}

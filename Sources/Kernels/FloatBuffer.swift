@@ -1,0 +1,39 @@
+/// 64-byte aligned allocation of uninitialised `Float` storage, the unit every kernel works on.
+///
+/// Callers own the returned pointer and release it with ``deallocateFloats(_:)``.
+@inlinable
+public func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    let raw = UnsafeMutableRawPointer.allocate(
+        byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+}
+
+/// Releases storage obtained from ``allocateFloats(_:)``.
+@inlinable
+public func deallocateFloats(_ pointer: UnsafeMutablePointer<Float>) {
+    UnsafeMutableRawPointer(pointer).deallocate()
+}
+
+/// A scratch buffer that grows on demand and is reused between calls (for im2col columns and
+/// transposed gradients), so that hot paths do not allocate per call.
+public final class Workspace {
+    public private(set) var pointer: UnsafeMutablePointer<Float>
+    public private(set) var capacity: Int
+
+    public init(capacity: Int = 0) {
+        self.capacity = capacity
+        self.pointer = allocateFloats(capacity)
+    }
+
+    deinit { deallocateFloats(pointer) }
+
+    /// Returns a pointer to at least `count` floats; previous contents are not preserved.
+    public func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
+        if count > capacity {
+            deallocateFloats(pointer)
+            pointer = allocateFloats(count)
+            capacity = count
+        }
+        return pointer
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+import Kernels
+
+/// Batch normalisation over the channel dimension of `[N, C, *]` (`torch.nn.functional.batch_norm`).
+///
+/// - In training mode the batch's mean and BIASED variance normalise the input, and `runningMean` / `runningVar`
+///   (when given) are updated in place: `running = (1 - momentum) * running + momentum * statistic`, with the
+///   UNBIASED variance `var * n / (n - 1)` (`n = N * H * W`). Pass `momentum = 1 / numBatchesTracked` for
+///   PyTorch's cumulative average (`momentum=None`); ``BatchNorm2d`` does this bookkeeping.
+/// - In evaluation mode the running statistics normalise the input and nothing is updated.
+/// - Shapes: input `[N, C, ...]`; runningMean, runningVar, weight, bias `[C]`; result like input.
+public func batchNorm(
+    _ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
+    training: Bool, momentum: Float = 0.1, eps: Float = 1e-5
+) -> Tensor {
+    precondition(input.rank >= 2, "batch_norm expects an input [N, C, ...], got shape \(input.shape)")
+    let (batch, channels) = (input.shape[0], input.shape[1])
+    let plane = input.shape.dropFirst(2).reduce(1, *)
+    for (name, tensor) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight),
+                           ("bias", bias)] {
+        if let tensor {
+            precondition(tensor.shape == [channels],
+                         "batch_norm: \(name) has shape \(tensor.shape), expected [\(channels)] for input \(input.shape)")
+        }
+    }
+    let mean = Tensor.uninitialized([channels])
+    let invstd = Tensor.uninitialized([channels])
+    if training {
+        let n = batch * plane
+        precondition(n > 1, "batch_norm: expected more than 1 value per channel when training, got input \(input.shape)")
+        let variance = Tensor.uninitialized([channels])
+        BatchNormKernel.statistics(input: input.pointer, batch: batch, channels: channels, plane: plane,
+                                   mean: mean.pointer, variance: variance.pointer)
+        for c in 0..<channels { invstd.pointer[c] = 1 / (variance.pointer[c] + eps).squareRoot() }
+        if let runningMean, let runningVar {
+            let m = Double(momentum)
+            let unbias = Double(n) / Double(n - 1)
+            for c in 0..<channels {
+                runningMean.pointer[c] = Float(m * Double(mean.pointer[c]) + (1 - m) * Double(runningMean.pointer[c]))
+                runningVar.pointer[c] = Float(
+                    m * Double(variance.pointer[c]) * unbias + (1 - m) * Double(runningVar.pointer[c]))
+            }
+        }
+    } else {
+        guard let runningMean, let runningVar else {
+            preconditionFailure("batch_norm: running_mean and running_var must be given in evaluation mode")
+        }
+        mean.assign(runningMean)
+        for c in 0..<channels { invstd.pointer[c] = 1 / (runningVar.pointer[c] + eps).squareRoot() }
+    }
+    let output = Tensor.uninitialized(input.shape)
+    BatchNormKernel.normalize(input: input.pointer, output: output.pointer, batch: batch, channels: channels,
+                              plane: plane, mean: mean.pointer, invstd: invstd.pointer,
+                              weight: weight?.pointer, bias: bias?.pointer)
+    let savedInput = input.detach()
+    let savedWeight = weight?.detach()
+    record("NativeBatchNormBackward", output: output, inputs: [input, weight, bias]) { gradOutput, needs in
+        let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
+        let gradWeight = needs[1] ? Tensor.uninitialized([channels]) : nil
+        let gradBias = needs[2] ? Tensor.uninitialized([channels]) : nil
+        BatchNormKernel.backward(
+            gradOutput: gradOutput.pointer, input: savedInput.pointer, batch: batch, channels: channels, plane: plane,
+            mean: mean.pointer, invstd: invstd.pointer, weight: savedWeight?.pointer, training: training,
+            gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer)
+        return [gradInput, gradWeight, gradBias]
+    }
+    return output
+}
+
+/// The factor `torch.nn.BatchNorm2d.forward` passes to ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``
+/// as its momentum: when training with running statistics it first increments `numBatchesTracked`, then uses
+/// `momentum`, or `1 / numBatchesTracked` (a cumulative average) when `momentum` is `nil`.
+public func batchNormAverageFactor(momentum: Float?, training: Bool, numBatchesTracked: inout Int64) -> Float {
+    guard training else { return momentum ?? 0 }
+    numBatchesTracked += 1
+    return momentum ?? 1 / Float(numBatchesTracked)
+}

@@ -1,0 +1,18 @@
+import Kernels
+
+/// A reference-counted, 64-byte aligned block of `Float`s shared by a tensor and its views
+/// (the analogue of `torch.UntypedStorage`).
+public final class TensorStorage {
+    /// The first element.
+    public let pointer: UnsafeMutablePointer<Float>
+    /// Number of elements.
+    public let count: Int
+
+    /// Allocates `count` uninitialised floats.
+    public init(uninitializedCount count: Int) {
+        self.count = count
+        self.pointer = allocateFloats(count)
+    }
+
+    deinit { deallocateFloats(pointer) }
+}

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `workbench`: the command line of the transfer-learning workbench.
+@main
+struct WorkbenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workbench",
+        abstract: "Transfer learning with a Swift engine checked against PyTorch.",
+        subcommands: [Verify.self, Bench.self],
+        defaultSubcommand: Verify.self)
+}

@@ -1,0 +1,75 @@
+import Testing
+import Tensors
+
+@Suite("Autograd")
+struct AutogradTests {
+    @Test("gradients accumulate over backward calls until zeroGrad sets them to nil")
+    func accumulation() {
+        let x = Tensor(shape: [3], values: [1, 2, 3], requiresGrad: true)
+        (x * x).sum().backward()
+        #expect(x.grad?.toArray() == [2, 4, 6])
+        (x * x).sum().backward()
+        #expect(x.grad?.toArray() == [4, 8, 12])
+        x.zeroGrad()
+        #expect(x.grad == nil)
+    }
+
+    @Test("a tensor used twice receives the sum of both paths")
+    func sharedInput() {
+        let x = Tensor(shape: [2], values: [3, -1], requiresGrad: true)
+        let y = (x + x * x).sum()
+        y.backward()
+        #expect(x.grad?.toArray() == [7, -1])
+        #expect(y.gradFnName == "SumBackward")
+    }
+
+    @Test("inside noGrad nothing is recorded")
+    func noGradScope() {
+        let w = Tensor(shape: [2, 2], values: [1, 2, 3, 4], requiresGrad: true)
+        let x = Tensor(shape: [1, 2], values: [1, 1])
+        let y = noGrad { linear(x, weight: w) }
+        #expect(!y.requiresGrad)
+        #expect(y.gradFnName == nil)
+        #expect(GradMode.isEnabled)
+        #expect(noGrad { GradMode.isEnabled } == false)
+    }
+
+    @Test("an op whose inputs need no gradient records nothing")
+    func nothingRecordedWithoutGrad() {
+        let x = Tensor.ones([1, 2, 4, 4])
+        let w = Tensor.ones([3, 2, 3, 3])
+        let y = relu(conv2d(x, weight: w, padding: 1))
+        #expect(y.gradFnName == nil)
+        #expect(!y.requiresGrad)
+    }
+
+    @Test("only inputs that require grad receive gradients (frozen input, trainable weight)")
+    func partialGradients() {
+        let x = Tensor(shape: [1, 1, 3, 3], values: (0..<9).map(Float.init))
+        let w = Tensor.ones([2, 1, 2, 2], requiresGrad: true)
+        let b = Tensor.zeros([2])
+        conv2d(x, weight: w, bias: b).sum().backward()
+        #expect(x.grad == nil)
+        #expect(b.grad == nil)
+        // d(sum)/dw[o, 0, i, j] = sum of the input values each kernel tap sees.
+        #expect(w.grad?.toArray() == [8, 12, 20, 24, 8, 12, 20, 24])
+    }
+
+    @Test("backward without a gradient on a non-scalar output is refused; with one it flows")
+    func explicitGradient() {
+        let x = Tensor(shape: [2], values: [1, -2], requiresGrad: true)
+        let y = relu(x)
+        y.backward(gradient: Tensor(shape: [2], values: [5, 7]))
+        #expect(x.grad?.toArray() == [5, 0])
+    }
+
+    @Test("detach cuts the graph and shares storage")
+    func detachSharesStorage() {
+        let x = Tensor(shape: [2], values: [1, 2], requiresGrad: true)
+        let y = x * 2
+        let d = y.detach()
+        #expect(!d.requiresGrad)
+        d.withUnsafeMutableBufferPointer { $0[0] = 10 }
+        #expect(y.toArray() == [10, 4])
+    }
+}
