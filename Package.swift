@@ -12,6 +12,8 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "Optim", targets: ["Optim"]),
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Images", targets: ["Images"]),
@@ -36,6 +38,10 @@ let package = Package(
         // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)
         .target(name: "Tensors", dependencies: ["Kernels"], swiftSettings: swiftSettings),
 
+        // MARK: Layer 4 - neural-network library: modules, layers, models, optimizers
+        .target(name: "NN", dependencies: ["Tensors", "Kernels"], swiftSettings: swiftSettings),
+        .target(name: "Optim", dependencies: ["Tensors", "Kernels"], swiftSettings: swiftSettings),
+
         // MARK: Layer 5 - file formats
         .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: swiftSettings),
         .target(name: "Checkpoints", swiftSettings: swiftSettings),
@@ -43,7 +49,7 @@ let package = Package(
         .target(name: "Images", dependencies: ["CPNGCodec"], swiftSettings: swiftSettings),
 
         // MARK: Layer 7 - workbench: golden comparison, op references, reports
-        .target(name: "Workbench", dependencies: ["Tensors", "HDF5"], swiftSettings: swiftSettings),
+        .target(name: "Workbench", dependencies: ["Tensors", "NN", "Optim", "HDF5"], swiftSettings: swiftSettings),
 
         // MARK: Layer 8 - the `workbench` command line
         .executableTarget(
@@ -56,6 +62,9 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Workbench"], swiftSettings: swiftSettings),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "Workbench"], swiftSettings: swiftSettings),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "Tensors", "HDF5", "Workbench"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),

@@ -1,0 +1,64 @@
+import Tensors
+
+/// A 2-D convolution layer (`torch.nn.Conv2d`) with parameters `weight` `[out, in / groups, kh, kw]` and optional
+/// `bias` `[out]`, initialised as PyTorch does: uniform in `±1 / sqrt(fan_in)` (kaiming_uniform with a = sqrt(5)).
+///
+/// Shape: input `[N, in, H, W]` -> output `[N, out, Ho, Wo]`, `Ho = floor((H + 2p - d(k - 1) - 1) / s) + 1`.
+public final class Conv2d: Module {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: IntPair
+    public let stride: IntPair
+    public let padding: IntPair
+    public let dilation: IntPair
+    public let groups: Int
+
+    public init(inChannels: Int, outChannels: Int, kernelSize: IntPair, stride: IntPair = 1, padding: IntPair = 0,
+                dilation: IntPair = 1, groups: Int = 1, bias: Bool = true) {
+        precondition(inChannels % groups == 0 && outChannels % groups == 0,
+                     "Conv2d: in_channels \(inChannels) and out_channels \(outChannels) must be divisible by groups \(groups)")
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.dilation = dilation
+        self.groups = groups
+        super.init()
+        let fanIn = inChannels / groups * kernelSize.height * kernelSize.width
+        let bound = 1 / Float(fanIn).squareRoot()
+        let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
+        registerParameter("weight", Tensor(shape: shape,
+                                           values: ManualSeed.nextStream("Conv2d.weight").symmetric(shape.reduce(1, *), bound: bound),
+                                           requiresGrad: true))
+        registerParameter("bias", bias ? Tensor(shape: [outChannels],
+                                                values: ManualSeed.nextStream("Conv2d.bias").symmetric(outChannels, bound: bound),
+                                                requiresGrad: true) : nil)
+    }
+
+    public var weight: Tensor {
+        get { requiredParameter("weight") }
+        set { registerParameter("weight", newValue) }
+    }
+
+    public var bias: Tensor? {
+        get { parameter("bias") }
+        set { registerParameter("bias", newValue) }
+    }
+
+    public override func forward(_ input: Tensor) -> Tensor {
+        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    }
+
+    public override var extraDescription: String {
+        var text = "\(inChannels), \(outChannels), kernel_size=\(pairText(kernelSize)), stride=\(pairText(stride))"
+        if padding != 0 { text += ", padding=\(pairText(padding))" }
+        if dilation != 1 { text += ", dilation=\(pairText(dilation))" }
+        if groups != 1 { text += ", groups=\(groups)" }
+        if bias == nil { text += ", bias=False" }
+        return text
+    }
+}
+
+/// `(h, w)` as PyTorch prints tuples.
+func pairText(_ pair: IntPair) -> String { "(\(pair.height), \(pair.width))" }
