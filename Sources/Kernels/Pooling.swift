@@ -10,32 +10,51 @@ public enum MaxPoolKernel {
     ) {
         let (ho, wo) = (g.outHeight, g.outWidth)
         let inPlane = g.height * g.width
+        // Window taps inside the image, per output row and column, computed once.
+        let rows = (0..<ho).map { tapRange(output: $0, stride: g.strideH, pad: g.padH, dilation: g.dilationH,
+                                             kernel: g.kernelHeight, size: g.height) }
+        let columns = (0..<wo).map { tapRange(output: $0, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
+                                                kernel: g.kernelWidth, size: g.width) }
         for plane in 0..<(g.batch * g.inChannels) {
             let src = input + plane * inPlane
             let dst = output + plane * ho * wo
             let idx = indices + plane * ho * wo
             for oh in 0..<ho {
+                let (k0, k1) = rows[oh]
+                let ihBase = oh * g.strideH - g.padH
                 for ow in 0..<wo {
-                    var best = -Float.infinity
-                    var bestIndex: Int32 = -1
-                    for ki in 0..<g.kernelHeight {
-                        let ih = oh * g.strideH - g.padH + ki * g.dilationH
-                        if ih < 0 || ih >= g.height { continue }
-                        for kj in 0..<g.kernelWidth {
-                            let iw = ow * g.strideW - g.padW + kj * g.dilationW
-                            if iw < 0 || iw >= g.width { continue }
-                            let v = src[ih * g.width + iw]
-                            if v > best || v.isNaN || bestIndex < 0 {
+                    let (j0, j1) = columns[ow]
+                    let iwBase = ow * g.strideW - g.padW
+                    // PyTorch starts from the first tap inside the image and keeps a later tap when
+                    // `value > best || isnan(value)`, which is `!(value <= best)`.
+                    var bestIndex = (ihBase + k0 * g.dilationH) * g.width + iwBase + j0 * g.dilationW
+                    var best = src[bestIndex]
+                    for ki in k0..<k1 {
+                        let row = (ihBase + ki * g.dilationH) * g.width + iwBase
+                        for kj in j0..<j1 {
+                            let position = row + kj * g.dilationW
+                            let v = src[position]
+                            if !(v <= best) {
                                 best = v
-                                bestIndex = Int32(ih * g.width + iw)
+                                bestIndex = position
                             }
                         }
                     }
                     dst[oh * wo + ow] = best
-                    idx[oh * wo + ow] = bestIndex
+                    idx[oh * wo + ow] = Int32(bestIndex)
                 }
             }
         }
+    }
+
+    /// The kernel taps `[first, end)` of output position `output` that fall inside `0..<size`.
+    static func tapRange(output: Int, stride: Int, pad: Int, dilation: Int, kernel: Int, size: Int) -> (Int, Int) {
+        let start = output * stride - pad
+        var first = 0
+        while first < kernel && start + first * dilation < 0 { first += 1 }
+        var end = kernel
+        while end > first && start + (end - 1) * dilation >= size { end -= 1 }
+        return (first, end)
     }
 
     /// Scatters each output gradient to the input position that won its window (`gradInput` is overwritten).

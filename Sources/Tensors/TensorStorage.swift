@@ -10,6 +10,7 @@ public final class TensorStorage {
 
     /// Allocates `count` uninitialised floats.
     public init(uninitializedCount count: Int) {
+        _ = AllocatorTuning.applied
         self.count = count
         self.pointer = allocateFloats(count)
     }
