@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "HDF5", targets: ["HDF5"]),
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Images", targets: ["Images"]),
+        .library(name: "Vision", targets: ["Vision"]),
         .library(name: "Workbench", targets: ["Workbench"]),
         .executable(name: "workbench", targets: ["WorkbenchCLI"]),
     ],
@@ -31,9 +32,10 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: swiftSettings),
+        .target(name: "Kernels", dependencies: ["CBLAS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))], swiftSettings: swiftSettings),
 
         // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)
         .target(name: "Tensors", dependencies: ["Kernels"], swiftSettings: swiftSettings),
@@ -47,6 +49,9 @@ let package = Package(
         .target(name: "Checkpoints", swiftSettings: swiftSettings),
         .target(name: "CPNGCodec", dependencies: ["CPNG"]),
         .target(name: "Images", dependencies: ["CPNGCodec"], swiftSettings: swiftSettings),
+
+        // MARK: Layer 6 - data: ImageFolder, transforms, DataLoader (torchvision.datasets / transforms)
+        .target(name: "Vision", dependencies: ["Images", "Tensors", "Kernels"], swiftSettings: swiftSettings),
 
         // MARK: Layer 7 - workbench: golden comparison, op references, reports
         .target(name: "Workbench", dependencies: ["Tensors", "NN", "Optim", "HDF5"], swiftSettings: swiftSettings),
@@ -68,6 +73,8 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),
+        .testTarget(name: "VisionTests", dependencies: ["Vision", "Images", "HDF5", "Workbench"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: swiftSettings),
     ]
 )

@@ -26,6 +26,8 @@ import torch  # noqa: E402
 from tlref.cases import case_seed, validate  # noqa: E402
 from tlref.h5write import open_for_writing, replace_atomically, write_attributes, write_case  # noqa: E402
 from tlref.ops import all_op_cases  # noqa: E402
+from tlref.optim import generate_optim  # noqa: E402
+from tlref.traces import generate_traces  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -83,6 +85,10 @@ class Subcommand:
 
 SUBCOMMANDS: dict[str, Subcommand] = {
     "ops": Subcommand("per-op forward/backward references", FIXTURES / "references" / "ops.h5", generate_ops),
+    "traces": Subcommand("whole-model ResNet training traces, one file per trace (--out is a folder)",
+                         FIXTURES / "references" / "traces", generate_traces),
+    "optim": Subcommand("SGD, Adam and AdamW steps and StepLR / CosineAnnealingLR schedules",
+                        FIXTURES / "references" / "optim.h5", generate_optim),
 }
 
 

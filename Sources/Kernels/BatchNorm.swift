@@ -11,12 +11,7 @@ public enum BatchNormKernel {
         let count = Double(batch * plane)
         for c in 0..<channels {
             var sum = 0.0
-            for n in 0..<batch {
-                let row = input + (n * channels + c) * plane
-                var partial: Float = 0
-                for p in 0..<plane { partial += row[p] }
-                sum += Double(partial)
-            }
+            for n in 0..<batch { sum += sumDouble(input + (n * channels + c) * plane, count: plane) }
             let mu = sum / count
             var squares = 0.0
             for n in 0..<batch {
@@ -70,14 +65,12 @@ public enum BatchNormKernel {
                 let offset = (n * channels + c) * plane
                 let dy = gradOutput + offset
                 let x = input + offset
-                var partialDy: Float = 0
-                var partialDyCentered: Float = 0
+                let mean = Double(mu)
                 for p in 0..<plane {
-                    partialDy += dy[p]
-                    partialDyCentered += dy[p] * (x[p] - mu)
+                    let g = Double(dy[p])
+                    sumDy += g
+                    sumDyCentered += g * (Double(x[p]) - mean)
                 }
-                sumDy += Double(partialDy)
-                sumDyCentered += Double(partialDyCentered)
             }
             gradWeight?[c] = Float(sumDyCentered) * inv
             gradBias?[c] = Float(sumDy)
@@ -106,4 +99,12 @@ public enum BatchNormKernel {
             }
         }
     }
+}
+
+/// The sum of `count` floats accumulated in Double (ATen's CPU `acc_type<float>`).
+@inline(__always)
+func sumDouble(_ values: UnsafePointer<Float>, count: Int) -> Double {
+    var total = 0.0
+    for i in 0..<count { total += Double(values[i]) }
+    return total
 }

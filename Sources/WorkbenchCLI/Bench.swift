@@ -6,7 +6,8 @@ import Workbench
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks to run beside the committed PyTorch timing scripts (report ratios, not times).",
-        subcommands: [Conv.self])
+        subcommands: [Model.self, Conv.self],
+        defaultSubcommand: Model.self)
 
     /// `workbench bench conv`, the peer of `Fixtures/bench_conv_torch.py`.
     struct Conv: ParsableCommand {
@@ -21,6 +22,37 @@ struct Bench: ParsableCommand {
             print("swift engine, OpenBLAS \(blasThreadCount) threads, median of \(repeats) after \(warmup) warm-up")
             for shape in ConvBenchmark.shapes {
                 print(ConvBenchmark.run(shape, batch: batch, warmup: warmup, repeats: repeats))
+            }
+        }
+    }
+
+    /// `workbench bench model`, the peer of `Fixtures/bench_model_torch.py`.
+    struct Model: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "resnet18 inference, full step, frozen-backbone step and layer4+fc step at 8x224 and 32x64.")
+
+        @Option(name: [.customShort("n"), .long], help: "Timed runs per measurement (median).") var repeats = 5
+        @Option(help: "Untimed runs first.") var warmup = 2
+        @Option(help: "Shapes as BATCHxSIZE, comma-separated.") var shapes = "8x224,32x64"
+        @Option(help: "Cases, comma-separated (inference, full, frozen, layer4); all by default.") var cases: String?
+
+        func run() throws {
+            print("swift engine, OpenBLAS \(blasThreadCount) threads, median of \(repeats) after \(warmup) warm-up")
+            let selected = try ModelBenchmark.Case.allCases.filter { c in
+                guard let cases else { return true }
+                let names = cases.split(separator: ",").map(String.init)
+                for name in names where !["inference", "full", "frozen", "layer4"].contains(name) {
+                    throw ValidationError("unknown case '\(name)': use inference, full, frozen or layer4")
+                }
+                return names.contains { c.rawValue.hasPrefix($0) }
+            }
+            for shape in shapes.split(separator: ",") {
+                let parts = shape.split(separator: "x").compactMap { Int($0) }
+                guard parts.count == 2 else { throw ValidationError("shape '\(shape)' is not BATCHxSIZE") }
+                for benchmarkCase in selected {
+                    print(ModelBenchmark.run(benchmarkCase, batch: parts[0], size: parts[1], warmup: warmup,
+                                             repeats: repeats))
+                }
             }
         }
     }

@@ -1,0 +1,327 @@
+"""Whole-model PyTorch training traces: forward outputs, gradients and post-step state of a width-scaled ResNet.
+
+`record_trace(path, ...)` records one trace file; `generate_traces(out_dir, seed, argv)` (the `traces` subcommand
+of Fixtures/generate_references.py) records the committed set `COMMITTED_TRACES`. The layout is specified in
+Fixtures/references/TRACES.md. Weights, input and targets come from the portable generator (tlref/portable.py),
+so the Swift replay rebuilds the same model from `init_seed` instead of loading it.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import h5py
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from tlref.h5write import (attribute_value, open_for_writing, replace_atomically, write_attributes,
+                           write_tensor)
+from tlref.portable import portable_init_, portable_input, portable_targets, self_check_lines
+from tlref.resnets import check_against_torchvision, resnet
+
+SCHEMA_VERSION = 1
+GENERATOR = "Fixtures/generate_references.py"
+CONFIGURATIONS = ("full", "frozen_train", "frozen_eval", "layer4_fc")
+MAX_INPUT_ELEMENTS = 200_000
+"""A larger input is not stored: the replay regenerates it with the portable generator (attribute input_init)."""
+
+_TRAINABLE_PREFIXES = {"full": ("",), "frozen_train": ("fc.",), "frozen_eval": ("fc.",),
+                       "layer4_fc": ("layer4.", "fc.")}
+_OPTIMIZER_DEFAULTS: dict[str, dict[str, object]] = {
+    "sgd": {"lr": None, "momentum": 0.0, "dampening": 0.0, "nesterov": False, "weight_decay": 0.0},
+    "adam": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 0.0},
+    "adamw": {"lr": 1e-3, "betas": (0.9, 0.999), "eps": 1e-8, "weight_decay": 1e-2},
+}
+
+
+def build_optimizer(config: dict, parameters: list[nn.Parameter]) -> tuple[torch.optim.Optimizer, dict]:
+    """The torch optimizer for `config` (key "optimizer": sgd | adam | adamw, other keys as in torch.optim) over
+    `parameters`, and its root attributes (SGD-only attributes are written as 0 for adam/adamw)."""
+    kind = config.get("optimizer")
+    if kind not in _OPTIMIZER_DEFAULTS:
+        raise ValueError(f"optimizer_config {config!r}: 'optimizer' must be one of {sorted(_OPTIMIZER_DEFAULTS)}")
+    defaults = _OPTIMIZER_DEFAULTS[kind]
+    unknown = sorted(set(config) - set(defaults) - {"optimizer"})
+    if unknown:
+        raise ValueError(f"optimizer_config {config!r}: unknown keys {unknown} for {kind}")
+    settings = {**defaults, **{key: value for key, value in config.items() if key != "optimizer"}}
+    if settings["lr"] is None:
+        raise ValueError(f"optimizer_config {config!r}: sgd needs 'lr'")
+    attributes: dict[str, object] = {"optimizer": kind, "lr": float(settings["lr"]),
+                                     "weight_decay": float(settings["weight_decay"]), "momentum": 0.0,
+                                     "dampening": 0.0, "nesterov": 0}
+    if kind == "sgd":
+        attributes.update(momentum=float(settings["momentum"]), dampening=float(settings["dampening"]),
+                          nesterov=int(bool(settings["nesterov"])))
+        optimizer = torch.optim.SGD(parameters, lr=settings["lr"], momentum=settings["momentum"],
+                                    dampening=settings["dampening"], nesterov=bool(settings["nesterov"]),
+                                    weight_decay=settings["weight_decay"], foreach=False)
+    else:
+        betas = tuple(float(beta) for beta in settings["betas"])
+        attributes.update(betas=betas, eps=float(settings["eps"]))
+        optimizer_class = torch.optim.Adam if kind == "adam" else torch.optim.AdamW
+        optimizer = optimizer_class(parameters, lr=settings["lr"], betas=betas, eps=settings["eps"],
+                                    weight_decay=settings["weight_decay"], foreach=False)
+    return optimizer, attributes
+
+
+def set_trainable(model: nn.Module, configuration: str) -> list[nn.Parameter]:
+    """Sets requires_grad per configuration (full, frozen_*: fc.* only, layer4_fc) and returns the trainable ones."""
+    if configuration not in CONFIGURATIONS:
+        raise ValueError(f"unknown configuration {configuration!r}; expected one of {CONFIGURATIONS}")
+    trainable = []
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(name.startswith(_TRAINABLE_PREFIXES[configuration]))
+        if parameter.requires_grad:
+            trainable.append(parameter)
+    return trainable
+
+
+@dataclass
+class _ForwardRecorder:
+    """Forward hooks on every named submodule: (call index, module name, output clone) in completion order."""
+
+    keep: set[str] | None
+    calls: int = 0
+    outputs: dict[str, torch.Tensor] = field(default_factory=dict)
+    seen: set[str] = field(default_factory=set)
+
+    def attach(self, model: nn.Module) -> list:
+        return [module.register_forward_hook(self._hook(name)) for name, module in model.named_modules() if name]
+
+    def _hook(self, name: str):
+        def hook(module: nn.Module, inputs: tuple, output: torch.Tensor) -> None:
+            if self.keep is None or name in self.keep:
+                self.outputs[f"{self.calls:03d}_{name}"] = output.detach().clone()
+            self.seen.add(name)
+            self.calls += 1
+        return hook
+
+
+@dataclass
+class _Run:
+    """What one training run produced: step 1's forward outputs, logits, loss and gradients, then per step the
+    loss and the whole state_dict after the optimizer step."""
+
+    recorder: _ForwardRecorder
+    logits: torch.Tensor
+    loss: torch.Tensor
+    grads: dict[str, torch.Tensor]
+    without_grad: list[str]
+    losses: list[torch.Tensor] = field(default_factory=list)
+    states: list[dict[str, torch.Tensor]] = field(default_factory=list)
+
+
+def _train(model: nn.Module, input: torch.Tensor, target: torch.Tensor, configuration: str,
+           optimizer_config: dict, steps: int, keep: set[str] | None) -> tuple[_Run, dict]:
+    """Runs max(steps, 1) forwards and backwards and `steps` optimizer steps; returns the run and the optimizer's
+    attributes."""
+    optimizer, optimizer_attributes = build_optimizer(optimizer_config, set_trainable(model, configuration))
+    recorder = _ForwardRecorder(keep)
+    handles = recorder.attach(model)
+    run = None
+    for step in range(1, max(steps, 1) + 1):
+        model.train(configuration != "frozen_eval")
+        logits = model(input)
+        loss = F.cross_entropy(logits, target)
+        loss.backward()
+        if run is None:
+            for handle in handles:
+                handle.remove()
+            run = _Run(recorder, logits.detach().clone(), loss.detach().clone(),
+                       {name: p.grad.clone() for name, p in model.named_parameters() if p.grad is not None},
+                       [name for name, p in model.named_parameters() if p.grad is None])
+        if step > steps:
+            break
+        optimizer.step()
+        optimizer.zero_grad(set_to_none=True)
+        run.losses.append(loss.detach().clone())
+        run.states.append({key: value.clone() for key, value in model.state_dict().items()})
+    return run, optimizer_attributes
+
+
+def _attribute(value: object) -> object:
+    """h5write's attribute types plus a float64 pair (Adam's betas)."""
+    if isinstance(value, tuple) and all(isinstance(item, float) for item in value):
+        return np.asarray(value, dtype=np.float64)
+    return attribute_value(value)
+
+
+def _write(group: h5py.Group, name: str, tensor: torch.Tensor, twin: torch.Tensor) -> None:
+    """Writes one tensor; a float one gets the attribute float64_error = max |tensor - its float64 twin|."""
+    if tensor.dtype not in (torch.float32, torch.int64):
+        raise ValueError(f"{group.name}/{name}: dtype {tensor.dtype}, expected float32 or int64")
+    if not torch.isfinite(tensor.to(torch.float64)).all():
+        raise ValueError(f"{group.name}/{name}: holds a non-finite value")
+    write_tensor(group, name, tensor)
+    if tensor.dtype == torch.float32:
+        error = (tensor.to(torch.float64) - twin).abs().max().item() if tensor.numel() else 0.0
+        group[name].attrs["float64_error"] = np.float64(error)
+
+
+def _group(parent: h5py.Group, name: str, tensors: dict[str, torch.Tensor], twins: dict[str, torch.Tensor],
+           attributes: dict, link_duplicates: bool = False) -> None:
+    """Writes `tensors` sorted by name into a new group; with `link_duplicates` a tensor equal (same shape,
+    dtype and values) to one written before becomes an HDF5 hard link to it: the same dataset under both names."""
+    group = parent.create_group(name, track_times=False)
+    write_attributes(group, attributes)
+    written: dict[tuple, str] = {}
+    for key in sorted(tensors):
+        tensor = tensors[key]
+        identity = (tuple(tensor.shape), tensor.dtype, tensor.contiguous().numpy().tobytes())
+        if link_duplicates and identity in written:
+            group[key] = group[written[identity]]
+        else:
+            _write(group, key, tensor, twins[key])
+            written[identity] = key
+
+
+def provenance(seed: int, generator_args: str, generator: str = GENERATOR) -> dict[str, object]:
+    """The root attributes every reference file carries (as generate_references.root_attributes)."""
+    return {"schema_version": SCHEMA_VERSION, "generator": generator, "generator_args": generator_args,
+            "torch_version": torch.__version__, "numpy_version": np.__version__,
+            "h5py_version": h5py.__version__, "seed": seed}
+
+
+def record_trace(path: Path, model_name: str, base_width: int, num_classes: int, input_size: int, batch: int,
+                 configuration: str, optimizer_config: dict, steps: int, init_seed: int,
+                 forward_subset: list[str] | None = None, grads_subset: list[str] | None = None, *,
+                 zero_init_residual: bool = False, root: dict[str, object] | None = None) -> None:
+    """Trains a portable-initialised width-scaled ResNet for `steps` steps and writes the trace file `path`.
+
+    Each step: train()/eval() per configuration -> forward -> F.cross_entropy -> backward -> optimizer.step()
+    -> zero_grad(set_to_none=True). Step 1's forward outputs, logits, loss and gradients are stored, then every
+    step's loss and changed state. With steps 0 one forward and backward run and no step is taken.
+    `forward_subset` / `grads_subset` restrict the stored module outputs / gradients to those names. The same
+    run repeated in float64 gives every float dataset its `float64_error` attribute. `root` supplies the
+    provenance attributes (default: a direct call of this function). Sets torch to deterministic,
+    single-threaded execution.
+    """
+    path = Path(path)
+    if steps < 0:
+        raise ValueError(f"{path}: steps must be >= 0, got {steps}")
+    torch.use_deterministic_algorithms(True)
+    torch.set_num_threads(1)
+    input = portable_input((batch, 3, input_size, input_size), init_seed)
+    target = portable_targets(batch, num_classes, init_seed)
+    keep = None if forward_subset is None else set(forward_subset)
+    runs = []
+    for dtype in (torch.float32, torch.float64):
+        model = resnet(model_name, num_classes, base_width, zero_init_residual)
+        model = portable_init_(model, init_seed, zero_init_residual).to(dtype)
+        if dtype == torch.float32:
+            initial = {key: value.clone() for key, value in model.state_dict().items()}
+        run, optimizer_attributes = _train(model, input.to(dtype), target, configuration, optimizer_config, steps,
+                                           keep)
+        runs.append(run)
+    run, twin = runs
+    missing = sorted((keep or set()) - run.recorder.seen) + sorted(set(grads_subset or []) - set(run.grads))
+    if missing:
+        raise ValueError(f"{path}: forward_subset/grads_subset name modules or parameters without output or "
+                         f"gradient: {missing}")
+    grads, without_grad = run.grads, run.without_grad
+    if grads_subset is not None:
+        grads, without_grad = {name: grads[name] for name in grads_subset}, []
+
+    call = (f"record_trace({path.name!r}, {model_name!r}, {base_width}, {num_classes}, {input_size}, {batch}, "
+            f"{configuration!r}, {optimizer_config!r}, {steps}, {init_seed}, {forward_subset!r}, {grads_subset!r}, "
+            f"zero_init_residual={zero_init_residual})")
+    attributes = {**(root or provenance(init_seed, call, "Fixtures/tlref/traces.py")),
+                  "kind": "trace", "model": model_name, "base_width": base_width, "num_classes": num_classes,
+                  "zero_init_residual": int(zero_init_residual), "input_size": input_size, "batch": batch,
+                  "configuration": configuration, **optimizer_attributes, "steps": steps, "init": "portable",
+                  "init_seed": init_seed, "input_init": "portable", "forward_subset": int(forward_subset is not None),
+                  "grads_subset": int(grads_subset is not None)}
+    temporary = path.with_name(path.name + ".tmp")
+    with open_for_writing(temporary) as file:
+        for key in sorted(attributes):
+            file.attrs[key] = _attribute(attributes[key])
+        if input.numel() <= MAX_INPUT_ELEMENTS:
+            _write(file, "input", input, input.to(torch.float64))
+        _write(file, "target", target, target)
+        _write(file, "logits", run.logits, twin.logits)
+        _write(file, "loss", run.loss, twin.loss)
+        _group(file, "forward", run.recorder.outputs, twin.recorder.outputs, {"calls": run.recorder.calls},
+               link_duplicates=True)
+        _group(file, "grads", grads, twin.grads, {"params_without_grad": "\n".join(without_grad)})
+        steps_group = file.create_group("steps", track_times=False)
+        for index, state in enumerate(run.states):
+            step_group = steps_group.create_group(str(index + 1), track_times=False)
+            _write(step_group, "loss", run.losses[index], twin.losses[index])
+            changed = {key: value for key, value in state.items() if not torch.equal(value, initial[key])}
+            unchanged = [key for key in state if key not in changed]
+            _group(step_group, "state", changed, twin.states[index], {"unchanged": "\n".join(unchanged)})
+    replace_atomically(temporary, path)
+
+
+@dataclass(frozen=True)
+class TraceSpec:
+    """One committed trace: record_trace's arguments under a unique file name."""
+
+    name: str
+    model: str
+    base_width: int
+    num_classes: int
+    input_size: int
+    batch: int
+    configuration: str
+    optimizer: dict
+    steps: int
+    forward_subset: list[str] | None = None
+    grads_subset: list[str] | None = None
+
+
+SMALL_WIDTH = 2
+"""base_width of the small traces (channels 2/4/8/16, Bottleneck outputs 8 to 64): the 27 small files come to
+about 20 MB; base_width 4 would make them about 38 MB (see TRACES.md, "Size")."""
+SGD = {"optimizer": "sgd", "lr": 0.05, "momentum": 0.9}
+FULL_WIDTH_FORWARD = ["maxpool", "layer1", "layer2", "layer3", "layer4", "avgpool"]
+"""The full-width trace's stored module outputs. conv1 and bn1 (1.6 M dense floats each, 12 MB) are left out:
+a stem bug still shows at maxpool."""
+FULL_WIDTH_GRADS = ["conv1.weight", "layer1.0.conv1.weight", "fc.bias"]
+"""The full-width trace's stored gradients. layer4.1.conv2.weight (2.4 M floats, 9.4 MB) and fc.weight (0.5 M
+floats, 2 MB) are left out for size."""
+
+
+def _small(model: str, size: int, configuration: str, optimizer: dict, label: str) -> TraceSpec:
+    return TraceSpec(f"{model}_w{SMALL_WIDTH}_s{size}_{configuration}_{label}", model, SMALL_WIDTH, 5, size, 4,
+                     configuration, optimizer, 3)
+
+
+COMMITTED_TRACES: list[TraceSpec] = [
+    *(_small(model, size, configuration, SGD, "sgd") for model in ("resnet18", "resnet34", "resnet50")
+      for size in (32, 64) for configuration in CONFIGURATIONS),
+    _small("resnet18", 32, "full", {**SGD, "nesterov": True, "weight_decay": 1e-3}, "sgd_nesterov_wd"),
+    _small("resnet18", 32, "full", {"optimizer": "adam", "lr": 1e-3}, "adam"),
+    _small("resnet18", 32, "full", {"optimizer": "adamw", "lr": 1e-3, "weight_decay": 1e-2}, "adamw"),
+    TraceSpec("resnet18_w64_s224_full_steps0", "resnet18", 64, 1000, 224, 2, "full", SGD, 0,
+              FULL_WIDTH_FORWARD, FULL_WIDTH_GRADS),
+]
+
+
+def generate_traces(out: Path, seed: int, argv: list[str]) -> None:
+    """The `traces` subcommand: self-checks, then writes `<out>/<name>.h5` for every committed trace."""
+    started = time.perf_counter()
+    for line in self_check_lines() + check_against_torchvision():
+        print(line)
+    names = [spec.name for spec in COMMITTED_TRACES]
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate trace names in COMMITTED_TRACES")
+    out.mkdir(parents=True, exist_ok=True)
+    total = 0
+    for spec in COMMITTED_TRACES:
+        path = out / f"{spec.name}.h5"
+        record_trace(path, spec.model, spec.base_width, spec.num_classes, spec.input_size, spec.batch,
+                     spec.configuration, spec.optimizer, spec.steps, seed, spec.forward_subset, spec.grads_subset,
+                     root=provenance(seed, shlex.join(argv)))
+        total += path.stat().st_size
+        print(f"wrote {path.name} ({path.stat().st_size} bytes)", flush=True)
+    stale = sorted(path.name for path in out.glob("*.h5") if path.stem not in names)
+    if stale:
+        print(f"note: {out} also holds files that are not committed traces: {', '.join(stale)}")
+    print(f"wrote {len(COMMITTED_TRACES)} traces to {out} ({total} bytes) in {time.perf_counter() - started:.1f} s")

@@ -1,0 +1,122 @@
+import HDF5
+import Tensors
+
+/// A whole-model PyTorch training trace recorded by `Fixtures/generate_references.py traces` (schema:
+/// Fixtures/references/TRACES.md): the model and optimizer configuration, the input, and what PyTorch computed -
+/// every module's output, the loss, every gradient, and the state after each optimizer step.
+public struct TraceFile {
+    /// How the trace's model was built and trained (root attributes).
+    public struct Configuration: Sendable {
+        public var model: String
+        public var baseWidth: Int
+        public var numClasses: Int
+        public var zeroInitResidual: Bool
+        public var inputSize: Int
+        public var batch: Int
+        /// `full`, `frozen_train`, `frozen_eval` or `layer4_fc`.
+        public var configuration: String
+        /// `sgd`, `adam` or `adamw`.
+        public var optimizer: String
+        public var lr: Double
+        public var momentum: Double
+        public var dampening: Double
+        public var nesterov: Bool
+        public var weightDecay: Double
+        public var betas: (Double, Double)
+        public var eps: Double
+        public var steps: Int
+        public var initSeed: UInt64
+        /// The stored forward outputs and gradients cover only some modules and parameters.
+        public var forwardSubset: Bool
+        public var gradsSubset: Bool
+    }
+
+    public let path: String
+    public let configuration: Configuration
+    let file: HDF5File
+
+    public init(path: String) throws {
+        self.path = path
+        file = try HDF5File(path: path)
+        let attributes = try file.root.attributes()
+        func value(_ key: String) throws -> HDF5AttributeValue {
+            guard let value = attributes[key] else { throw TraceError.malformed(path: path, item: "/", detail: "missing attribute '\(key)'") }
+            return value
+        }
+        func string(_ key: String) throws -> String {
+            guard case .string(let text) = try value(key) else { throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not a string") }
+            return text
+        }
+        func integer(_ key: String, default fallback: Int? = nil) throws -> Int {
+            if attributes[key] == nil, let fallback { return fallback }
+            guard case .int64(let number) = try value(key) else { throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not an integer") }
+            return Int(number)
+        }
+        func real(_ key: String, default fallback: Double) throws -> Double {
+            switch attributes[key] {
+            case nil: return fallback
+            case .float64(let number)?: return number
+            case .int64(let number)?: return Double(number)
+            default: throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not a number")
+            }
+        }
+        var betas = (0.9, 0.999)
+        if case .float64Array(let pair)? = attributes["betas"], pair.count == 2 { betas = (pair[0], pair[1]) }
+        guard try string("kind") == "trace" else { throw TraceError.malformed(path: path, item: "/", detail: "attribute 'kind' is not 'trace'") }
+        configuration = Configuration(
+            model: try string("model"), baseWidth: try integer("base_width"), numClasses: try integer("num_classes"),
+            zeroInitResidual: try integer("zero_init_residual", default: 0) != 0, inputSize: try integer("input_size"),
+            batch: try integer("batch"), configuration: try string("configuration"), optimizer: try string("optimizer"),
+            lr: try real("lr", default: 0), momentum: try real("momentum", default: 0),
+            dampening: try real("dampening", default: 0), nesterov: try integer("nesterov", default: 0) != 0,
+            weightDecay: try real("weight_decay", default: 0), betas: betas, eps: try real("eps", default: 1e-8),
+            steps: try integer("steps"), initSeed: UInt64(try integer("init_seed")),
+            forwardSubset: try integer("forward_subset", default: 0) != 0,
+            gradsSubset: try integer("grads_subset", default: 0) != 0)
+    }
+
+    var root: HDF5Group { file.root }
+
+    /// A float32 dataset as a tensor, or an error naming the path in the file.
+    func tensor(_ name: String) throws -> Tensor {
+        guard root.contains(name) else { throw TraceError.missing(path: path, item: name) }
+        return try root.readTensor(name)
+    }
+
+    /// How far PyTorch's own float32 value of dataset `item` is from its float64 twin run (the dataset's
+    /// `float64_error` attribute): the floating-point noise of that tensor, whatever the engine.
+    func float64Error(_ item: String) throws -> Float? {
+        guard case .float64(let error)? = try root.attributes(of: item)["float64_error"] else { return nil }
+        return Float(error)
+    }
+
+    /// Dataset names of a group, sorted; empty when the group is absent.
+    func names(in group: String) throws -> [String] {
+        root.contains(group) ? try root.group(group).datasetNames() : []
+    }
+
+    /// A newline-separated list attribute of a group (empty when absent).
+    func listAttribute(_ name: String, of group: String) throws -> [String] {
+        guard root.contains(group), case .string(let text)? = try root.group(group).attributes()[name] else { return [] }
+        return text.split(separator: "\n").map(String.init)
+    }
+}
+
+/// A trace file that cannot be replayed; each names the file and the path inside it.
+public enum TraceError: Error, CustomStringConvertible {
+    case missing(path: String, item: String)
+    case malformed(path: String, item: String, detail: String)
+    case unknownModel(path: String, model: String)
+    case shapeMismatch(path: String, item: String, expected: [Int], found: [Int])
+
+    public var description: String {
+        switch self {
+        case .missing(let path, let item): return "\(path): missing '\(item)'"
+        case .malformed(let path, let item, let detail): return "\(path): '\(item)': \(detail)"
+        case .unknownModel(let path, let model):
+            return "\(path): unknown model '\(model)' (expected resnet18, resnet34 or resnet50)"
+        case .shapeMismatch(let path, let item, let expected, let found):
+            return "\(path): '\(item)' has shape \(found), expected \(expected)"
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import ArgumentParser
+import Foundation
+import Workbench
+
+/// `workbench check TRACE.h5...`: replays recorded PyTorch training traces and names the first divergence.
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replay whole-model PyTorch traces (forward, loss, gradients, optimizer steps) and compare.",
+        discussion: """
+            Rebuilds each trace's model from its metadata, replays it, and prints a table per tensor. On a mismatch \
+            it names the first module in forward order (or parameter in step order) that diverges. Exits with \
+            status 1 when any trace fails.
+            """)
+
+    @Argument(help: "Trace files (HDF5) written by Fixtures/generate_references.py traces or record_trace().")
+    var traces: [String]
+
+    @Flag(name: .long, help: "Print only each trace's summary, not every tensor.")
+    var summaryOnly = false
+
+    func run() throws {
+        var failed = 0
+        for path in traces {
+            let report = try TraceReport(trace: try TraceFile(path: path))
+            if !summaryOnly { print(report.table(), terminator: "\n\n") }
+            print(report.summary())
+            if !report.passed { failed += 1 }
+        }
+        if failed > 0 {
+            print("\(failed) of \(traces.count) traces FAILED")
+            throw ExitCode(1)
+        }
+    }
+}
