@@ -18,7 +18,7 @@ open class Module {
 
     /// The computation; subclasses override it. Call the module itself (`module(x)`) rather than this.
     open func forward(_ input: Tensor) -> Tensor {
-        preconditionFailure("\(typeName) does not override forward(_:)")
+        fatalError("\(typeName) does not override forward(_:)")
     }
 
     /// Runs ``forward(_:)`` and reports the output to an active ``ForwardRecorder`` (PyTorch's forward hooks).
@@ -56,7 +56,7 @@ open class Module {
 
     /// Adds or replaces the child module `name` (`add_module`, or attribute assignment in PyTorch).
     public func registerModule(_ name: String, _ module: Module) {
-        precondition(!name.isEmpty && !name.contains("."), "invalid module name '\(name)'")
+        require(!name.isEmpty && !name.contains("."), "invalid module name '\(name)'")
         if let i = childSlots.firstIndex(where: { $0.name == name }) {
             childSlots[i].module = module
         } else {
@@ -75,13 +75,13 @@ open class Module {
 
     /// A registered parameter for typed accessors; its absence is a programming error.
     public func requiredParameter(_ name: String) -> Tensor {
-        guard let tensor = parameter(name) else { preconditionFailure("\(typeName) has no parameter '\(name)'") }
+        guard let tensor = parameter(name) else { fatalError("\(typeName) has no parameter '\(name)'") }
         return tensor
     }
 
     /// A registered child for typed accessors; its absence is a programming error.
     public func requiredChild(_ name: String) -> Module {
-        guard let module = child(name) else { preconditionFailure("\(typeName) has no submodule '\(name)'") }
+        guard let module = child(name) else { fatalError("\(typeName) has no submodule '\(name)'") }
         return module
     }
 

@@ -18,7 +18,8 @@ import Tensors
 ///
 /// A parameter without a gradient is skipped: its step count does not advance and it gets no state. Its state
 /// (`m`, `v`, `vMax`) is created as zeros at its first step. PyTorch's vectorised CPU kernels fuse some
-/// multiply-adds (FMA) and use SLEEF's square root, so a result can differ from PyTorch's in the last bit.
+/// multiply-adds (FMA) and round square roots to within one unit in the last place, where these loops round every
+/// operation exactly, so a result can differ from PyTorch's in the last bits.
 /// ``AdamW`` is this optimizer with `decoupledWeightDecay`.
 public class Adam: Optimizer {
     /// One parameter group of Adam or AdamW with every option resolved (a `param_groups` entry).
@@ -66,12 +67,12 @@ public class Adam: Optimizer {
         weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false, decoupledWeightDecay: Bool = false
     ) {
         let name = decoupledWeightDecay ? "AdamW" : "Adam"
-        precondition(lr >= 0, "\(name): Invalid learning rate: \(lr)")
-        precondition(eps >= 0, "\(name): Invalid epsilon value: \(eps)")
-        precondition(betas.0 >= 0 && betas.0 < 1, "\(name): Invalid beta parameter at index 0: \(betas.0)")
-        precondition(betas.1 >= 0 && betas.1 < 1, "\(name): Invalid beta parameter at index 1: \(betas.1)")
-        precondition(weightDecay >= 0, "\(name): Invalid weight_decay value: \(weightDecay)")
-        precondition(!groups.isEmpty, "\(name): optimizer got an empty parameter list")
+        require(lr >= 0, "\(name): Invalid learning rate: \(lr)")
+        require(eps >= 0, "\(name): Invalid epsilon value: \(eps)")
+        require(betas.0 >= 0 && betas.0 < 1, "\(name): Invalid beta parameter at index 0: \(betas.0)")
+        require(betas.1 >= 0 && betas.1 < 1, "\(name): Invalid beta parameter at index 1: \(betas.1)")
+        require(weightDecay >= 0, "\(name): Invalid weight_decay value: \(weightDecay)")
+        require(!groups.isEmpty, "\(name): optimizer got an empty parameter list")
         defaults = Group(params: [], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
                          maximize: maximize, decoupledWeightDecay: decoupledWeightDecay)
         for group in groups { addParamGroup(group) }
@@ -85,7 +86,7 @@ public class Adam: Optimizer {
         parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
         weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false
     ) {
-        precondition(!parameters.isEmpty, "Adam: optimizer got an empty parameter list")
+        require(!parameters.isEmpty, "Adam: optimizer got an empty parameter list")
         self.init(groups: [ParamGroup(params: parameters)], lr: lr, betas: betas, eps: eps,
                   weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
     }
@@ -103,7 +104,7 @@ public class Adam: Optimizer {
         for group in paramGroups {
             for parameter in group.params {
                 guard let grad = parameter.grad else { continue }
-                precondition(grad.shape == parameter.shape,
+                require(grad.shape == parameter.shape,
                              "Adam: gradient of shape \(grad.shape) for a parameter of shape \(parameter.shape)")
                 let key = ObjectIdentifier(parameter)
                 var state = states[key]

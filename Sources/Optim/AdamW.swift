@@ -28,7 +28,7 @@ public final class AdamW: Adam {
         parameters: [Tensor], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
         weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false
     ) {
-        precondition(!parameters.isEmpty, "AdamW: optimizer got an empty parameter list")
+        require(!parameters.isEmpty, "AdamW: optimizer got an empty parameter list")
         self.init(groups: [ParamGroup(params: parameters)], lr: lr, betas: betas, eps: eps,
                   weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
     }

@@ -1,3 +1,4 @@
+import Tensors
 import Foundation
 
 /// Anneals every group's learning rate from its base value down to `etaMin` along half a cosine over `tMax`
@@ -29,7 +30,7 @@ public final class CosineAnnealingLR: LRScheduler {
     ///
     /// - Precondition: `tMax > 0`.
     public init(optimizer: any Optimizer, tMax: Int, etaMin: Double = 0) {
-        precondition(tMax > 0, "CosineAnnealingLR: T_max must be positive, got \(tMax)")
+        require(tMax > 0, "CosineAnnealingLR: T_max must be positive, got \(tMax)")
         self.optimizer = optimizer
         self.tMax = tMax
         self.etaMin = etaMin

@@ -53,13 +53,13 @@ public final class SGD: Optimizer {
         groups: [ParamGroup], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
         weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
     ) {
-        precondition(lr >= 0, "SGD: Invalid learning rate: \(lr)")
-        precondition(momentum >= 0, "SGD: Invalid momentum value: \(momentum)")
-        precondition(weightDecay >= 0, "SGD: Invalid weight_decay value: \(weightDecay)")
-        precondition(!nesterov || (momentum > 0 && dampening == 0),
+        require(lr >= 0, "SGD: Invalid learning rate: \(lr)")
+        require(momentum >= 0, "SGD: Invalid momentum value: \(momentum)")
+        require(weightDecay >= 0, "SGD: Invalid weight_decay value: \(weightDecay)")
+        require(!nesterov || (momentum > 0 && dampening == 0),
                      "SGD: Nesterov momentum requires a momentum and zero dampening "
                      + "(momentum \(momentum), dampening \(dampening))")
-        precondition(!groups.isEmpty, "SGD: optimizer got an empty parameter list")
+        require(!groups.isEmpty, "SGD: optimizer got an empty parameter list")
         defaults = Group(params: [], lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
                          nesterov: nesterov, maximize: maximize)
         for group in groups { addParamGroup(group) }
@@ -67,12 +67,13 @@ public final class SGD: Optimizer {
 
     /// SGD over one group of parameters (`torch.optim.SGD(params, lr=..., momentum=...)`).
     ///
-    /// - Precondition: `parameters` is not empty, plus those of ``init(groups:lr:momentum:dampening:weightDecay:nesterov:maximize:)``.
+    /// - Precondition: `parameters` is not empty, plus those of
+    ///   ``init(groups:lr:momentum:dampening:weightDecay:nesterov:maximize:)``.
     public convenience init(
         parameters: [Tensor], lr: Double = 1e-3, momentum: Double = 0, dampening: Double = 0,
         weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
     ) {
-        precondition(!parameters.isEmpty, "SGD: optimizer got an empty parameter list")
+        require(!parameters.isEmpty, "SGD: optimizer got an empty parameter list")
         self.init(groups: [ParamGroup(params: parameters)], lr: lr, momentum: momentum, dampening: dampening,
                   weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
     }
@@ -89,7 +90,7 @@ public final class SGD: Optimizer {
         for group in paramGroups {
             for parameter in group.params {
                 guard let grad = parameter.grad else { continue }
-                precondition(grad.shape == parameter.shape,
+                require(grad.shape == parameter.shape,
                              "SGD: gradient of shape \(grad.shape) for a parameter of shape \(parameter.shape)")
                 var buffer: Tensor?
                 var bufferIsNew = false

@@ -1,3 +1,4 @@
+import Tensors
 /// Multiplies every group's learning rate by `gamma` every `stepSize` epochs
 /// (`torch.optim.lr_scheduler.StepLR`, torch/optim/lr_scheduler.py).
 ///
@@ -22,7 +23,7 @@ public final class StepLR: LRScheduler {
     ///
     /// - Precondition: `stepSize > 0`.
     public init(optimizer: any Optimizer, stepSize: Int, gamma: Double = 0.1) {
-        precondition(stepSize > 0, "StepLR: step_size must be positive, got \(stepSize)")
+        require(stepSize > 0, "StepLR: step_size must be positive, got \(stepSize)")
         self.optimizer = optimizer
         self.stepSize = stepSize
         self.gamma = gamma

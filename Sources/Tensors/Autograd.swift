@@ -22,7 +22,7 @@ final class Node {
 
     func apply(_ gradOutput: Tensor) -> [Tensor?] {
         guard let backwardFunction else {
-            preconditionFailure(
+            fatalError(
                 "Trying to backward through \(name) a second time: its saved tensors were freed by the first backward()")
         }
         self.backwardFunction = nil
@@ -56,14 +56,14 @@ extension Tensor {
     /// - Parameter gradient: the gradient of some scalar with respect to `self`, same shape as `self`; may be
     ///   omitted for a one-element tensor (it is then 1).
     public func backward(gradient: Tensor? = nil) {
-        precondition(requiresGrad, "backward() on a tensor that does not require grad and has no gradFn")
+        require(requiresGrad, "backward() on a tensor that does not require grad and has no gradFn")
         let seed: Tensor
         if let gradient {
-            precondition(gradient.shape == shape,
+            require(gradient.shape == shape,
                          "backward(gradient:) got shape \(gradient.shape) for a tensor of shape \(shape)")
             seed = gradient
         } else {
-            precondition(count == 1, "grad can be implicitly created only for scalar outputs, got shape \(shape)")
+            require(count == 1, "grad can be implicitly created only for scalar outputs, got shape \(shape)")
             seed = Tensor.ones(shape)
         }
         noGrad {
@@ -77,7 +77,7 @@ extension Tensor {
                 let gradients = node.apply(gradOutput)
                 for (index, input) in node.inputs.enumerated() where node.needsGrad[index] {
                     guard let input, let gradient = gradients[index] else { continue }
-                    precondition(gradient.shape == input.shape,
+                    require(gradient.shape == input.shape,
                                  "\(node.name) returned a gradient of shape \(gradient.shape) for input \(index) "
                                  + "of shape \(input.shape)")
                     let key = ObjectIdentifier(input)

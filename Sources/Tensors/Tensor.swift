@@ -22,8 +22,8 @@ public final class Tensor {
 
     init(shape: [Int], storage: TensorStorage, offset: Int = 0, requiresGrad: Bool = false) {
         let count = shape.reduce(1, *)
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
-        precondition(offset + count <= storage.count, "shape \(shape) does not fit its storage")
+        require(shape.allSatisfy { $0 >= 0 }, "negative dimension in shape \(shape)")
+        require(offset + count <= storage.count, "shape \(shape) does not fit its storage")
         self.shape = shape
         self.count = count
         self.storage = storage
@@ -39,7 +39,7 @@ public final class Tensor {
     /// Creates a tensor of the given shape from row-major values.
     public convenience init(shape: [Int], values: [Float], requiresGrad: Bool = false) {
         let count = shape.reduce(1, *)
-        precondition(values.count == count, "\(values.count) values do not fill shape \(shape) (\(count) elements)")
+        require(values.count == count, "\(values.count) values do not fill shape \(shape) (\(count) elements)")
         self.init(shape: shape, storage: TensorStorage(uninitializedCount: count), requiresGrad: requiresGrad)
         values.withUnsafeBufferPointer { source in
             if let base = source.baseAddress { pointer.update(from: base, count: count) }
@@ -88,7 +88,7 @@ public final class Tensor {
     func normalizedDim(_ dim: Int, rank: Int? = nil) -> Int {
         let r = rank ?? self.rank
         let d = dim < 0 ? dim + r : dim
-        precondition(d >= 0 && d < max(r, 1), "dimension \(dim) out of range for a tensor of shape \(shape)")
+        require(d >= 0 && d < max(r, 1), "dimension \(dim) out of range for a tensor of shape \(shape)")
         return d
     }
 
@@ -97,7 +97,7 @@ public final class Tensor {
 
     /// The single value of a one-element tensor (`item()`).
     public func item() -> Float {
-        precondition(count == 1, "item() needs a tensor with one element, got shape \(shape)")
+        require(count == 1, "item() needs a tensor with one element, got shape \(shape)")
         return pointer[0]
     }
 
@@ -125,7 +125,7 @@ public final class Tensor {
 
     /// Overwrites this tensor's values with `source`'s (`copy_` under `no_grad`); shapes must hold as many elements.
     public func assign(_ source: Tensor) {
-        precondition(source.count == count, "cannot assign shape \(source.shape) to shape \(shape)")
+        require(source.count == count, "cannot assign shape \(source.shape) to shape \(shape)")
         pointer.update(from: source.pointer, count: count)
     }
 

@@ -103,3 +103,14 @@ struct ModuleTests {
         #expect(layer(x).toArray() == x.toArray())
     }
 }
+
+@Suite("Losses")
+struct LossModuleTests {
+    @Test("CrossEntropyLoss applies its options like the functional form")
+    func crossEntropyLossModule() {
+        let logits = Tensor(shape: [2, 3], values: [1, 2, 3, 0, -1, 4])
+        let criterion = CrossEntropyLoss(reduction: .sum, labelSmoothing: 0.1)
+        let expected = crossEntropy(logits, target: [2, 0], reduction: .sum, labelSmoothing: 0.1)
+        #expect(criterion(logits, [2, 0]).item() == expected.item())
+    }
+}

@@ -37,7 +37,7 @@ public final class Dropout: Module {
     private var calls: UInt64 = 0
 
     public init(p: Float = 0.5, seed: UInt64? = nil) {
-        precondition((0...1).contains(p), "dropout probability has to be between 0 and 1, but got \(p)")
+        require((0...1).contains(p), "dropout probability has to be between 0 and 1, but got \(p)")
         self.p = p
         self.seed = seed
         super.init()

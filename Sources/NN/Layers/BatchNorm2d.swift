@@ -43,8 +43,8 @@ public final class BatchNorm2d: Module {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "BatchNorm2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-        precondition(input.shape[1] == numFeatures,
+        require(input.rank == 4, "BatchNorm2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
+        require(input.shape[1] == numFeatures,
                      "BatchNorm2d(\(numFeatures)) got an input with \(input.shape[1]) channels, shape \(input.shape)")
         let tracking = trackRunningStats && runningMean != nil
         var factor = momentum ?? 0

@@ -15,7 +15,7 @@ public final class Conv2d: Module {
 
     public init(inChannels: Int, outChannels: Int, kernelSize: IntPair, stride: IntPair = 1, padding: IntPair = 0,
                 dilation: IntPair = 1, groups: Int = 1, bias: Bool = true) {
-        precondition(inChannels % groups == 0 && outChannels % groups == 0,
+        require(inChannels % groups == 0 && outChannels % groups == 0,
                      "Conv2d: in_channels \(inChannels) and out_channels \(outChannels) must be divisible by groups \(groups)")
         self.inChannels = inChannels
         self.outChannels = outChannels

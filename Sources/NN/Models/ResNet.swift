@@ -15,7 +15,7 @@ public final class ResNet: Module {
     /// with `zeroInitResidual` the last batch norm of every residual branch starts at weight 0.
     public init<Block: ResidualBlock>(block: Block.Type, layers: [Int], numClasses: Int = 1000,
                                       zeroInitResidual: Bool = false, baseChannels: Int = 64) {
-        precondition(layers.count == 4, "ResNet takes 4 stage depths, got \(layers)")
+        require(layers.count == 4, "ResNet takes 4 stage depths, got \(layers)")
         self.blockName = String(describing: block)
         self.layers = layers
         self.baseChannels = baseChannels

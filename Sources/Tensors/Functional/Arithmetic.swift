@@ -3,7 +3,7 @@ import Kernels
 extension Tensor {
     /// Element-wise sum of two tensors of the same shape (`torch.add`), e.g. a residual connection.
     public static func + (lhs: Tensor, rhs: Tensor) -> Tensor {
-        precondition(lhs.shape == rhs.shape, "add: shapes \(lhs.shape) and \(rhs.shape) differ")
+        require(lhs.shape == rhs.shape, "add: shapes \(lhs.shape) and \(rhs.shape) differ")
         let output = Tensor.uninitialized(lhs.shape)
         Elementwise.add(lhs.pointer, rhs.pointer, output.pointer, count: lhs.count)
         record("AddBackward", output: output, inputs: [lhs, rhs]) { gradOutput, needs in
@@ -14,7 +14,7 @@ extension Tensor {
 
     /// Element-wise difference of two tensors of the same shape (`torch.sub`).
     public static func - (lhs: Tensor, rhs: Tensor) -> Tensor {
-        precondition(lhs.shape == rhs.shape, "sub: shapes \(lhs.shape) and \(rhs.shape) differ")
+        require(lhs.shape == rhs.shape, "sub: shapes \(lhs.shape) and \(rhs.shape) differ")
         let output = Tensor.uninitialized(lhs.shape)
         Elementwise.add(lhs.pointer, rhs.pointer, alpha: -1, output.pointer, count: lhs.count)
         record("SubBackward", output: output, inputs: [lhs, rhs]) { gradOutput, needs in
@@ -25,7 +25,7 @@ extension Tensor {
 
     /// Element-wise product of two tensors of the same shape (`torch.mul`).
     public static func * (lhs: Tensor, rhs: Tensor) -> Tensor {
-        precondition(lhs.shape == rhs.shape, "mul: shapes \(lhs.shape) and \(rhs.shape) differ")
+        require(lhs.shape == rhs.shape, "mul: shapes \(lhs.shape) and \(rhs.shape) differ")
         let output = Tensor.uninitialized(lhs.shape)
         Elementwise.multiply(lhs.pointer, rhs.pointer, output.pointer, count: lhs.count)
         let (savedLhs, savedRhs) = (lhs.detach(), rhs.detach())

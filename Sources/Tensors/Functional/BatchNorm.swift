@@ -13,13 +13,13 @@ public func batchNorm(
     _ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
     training: Bool, momentum: Float = 0.1, eps: Float = 1e-5
 ) -> Tensor {
-    precondition(input.rank >= 2, "batch_norm expects an input [N, C, ...], got shape \(input.shape)")
+    require(input.rank >= 2, "batch_norm expects an input [N, C, ...], got shape \(input.shape)")
     let (batch, channels) = (input.shape[0], input.shape[1])
     let plane = input.shape.dropFirst(2).reduce(1, *)
     for (name, tensor) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight),
                            ("bias", bias)] {
         if let tensor {
-            precondition(tensor.shape == [channels],
+            require(tensor.shape == [channels],
                          "batch_norm: \(name) has shape \(tensor.shape), expected [\(channels)] for input \(input.shape)")
         }
     }
@@ -27,7 +27,7 @@ public func batchNorm(
     let invstd = Tensor.uninitialized([channels])
     if training {
         let n = batch * plane
-        precondition(n > 1, "batch_norm: expected more than 1 value per channel when training, got input \(input.shape)")
+        require(n > 1, "batch_norm: expected more than 1 value per channel when training, got input \(input.shape)")
         let variance = Tensor.uninitialized([channels])
         BatchNormKernel.statistics(input: input.pointer, batch: batch, channels: channels, plane: plane,
                                    mean: mean.pointer, variance: variance.pointer)
@@ -43,7 +43,7 @@ public func batchNorm(
         }
     } else {
         guard let runningMean, let runningVar else {
-            preconditionFailure("batch_norm: running_mean and running_var must be given in evaluation mode")
+            fatalError("batch_norm: running_mean and running_var must be given in evaluation mode")
         }
         mean.assign(runningMean)
         for c in 0..<channels { invstd.pointer[c] = 1 / (runningVar.pointer[c] + eps).squareRoot() }

@@ -9,23 +9,23 @@ public func conv2d(
     _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: IntPair = 1, padding: IntPair = 0,
     dilation: IntPair = 1, groups: Int = 1
 ) -> Tensor {
-    precondition(input.rank == 4, "conv2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-    precondition(weight.rank == 4, "conv2d expects a 4-D weight [O, C/groups, kh, kw], got shape \(weight.shape)")
-    precondition(groups >= 1 && input.shape[1] % groups == 0 && weight.shape[0] % groups == 0,
+    require(input.rank == 4, "conv2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
+    require(weight.rank == 4, "conv2d expects a 4-D weight [O, C/groups, kh, kw], got shape \(weight.shape)")
+    require(groups >= 1 && input.shape[1] % groups == 0 && weight.shape[0] % groups == 0,
                  "conv2d: groups \(groups) must divide input channels \(input.shape[1]) and output channels "
                  + "\(weight.shape[0])")
-    precondition(weight.shape[1] * groups == input.shape[1],
+    require(weight.shape[1] * groups == input.shape[1],
                  "conv2d: weight \(weight.shape) with groups \(groups) expects \(weight.shape[1] * groups) input "
                  + "channels, got input \(input.shape)")
     if let bias {
-        precondition(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]")
+        require(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]")
     }
     let geometry = ConvGeometry(
         batch: input.shape[0], inChannels: input.shape[1], height: input.shape[2], width: input.shape[3],
         outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
         strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width,
         dilationH: dilation.height, dilationW: dilation.width, groups: groups)
-    precondition(geometry.outHeight > 0 && geometry.outWidth > 0,
+    require(geometry.outHeight > 0 && geometry.outWidth > 0,
                  "conv2d: input \(input.shape) is too small for kernel \(Array(weight.shape[2...])) with padding "
                  + "\(padding) and dilation \(dilation)")
     let output = Tensor.uninitialized([geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])

@@ -5,7 +5,7 @@ import Kernels
 ///
 /// Shape: any; result like input.
 public func dropout(_ input: Tensor, p: Float, training: Bool, random: PortableRandom) -> Tensor {
-    precondition((0...1).contains(p), "dropout probability has to be between 0 and 1, but got \(p)")
+    require((0...1).contains(p), "dropout probability has to be between 0 and 1, but got \(p)")
     guard training, p > 0 else { return input }
     let scale: Float = p == 1 ? 0 : 1 / (1 - p)
     let mask = Tensor(shape: input.shape, values: random.values(input.count) { $0 < p ? 0 : scale })

@@ -4,12 +4,12 @@ import Kernels
 ///
 /// - Shapes: input `[N, in]`, weight `[out, in]`, bias `[out]`; result `[N, out]`.
 public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tensor {
-    precondition(input.rank == 2, "linear expects a 2-D input [N, in], got shape \(input.shape)")
-    precondition(weight.rank == 2 && weight.shape[1] == input.shape[1],
+    require(input.rank == 2, "linear expects a 2-D input [N, in], got shape \(input.shape)")
+    require(weight.rank == 2 && weight.shape[1] == input.shape[1],
                  "linear: weight \(weight.shape) does not match input \(input.shape) (expected [out, \(input.shape[1])])")
     let (n, inFeatures, outFeatures) = (input.shape[0], input.shape[1], weight.shape[0])
     if let bias {
-        precondition(bias.shape == [outFeatures], "linear: bias shape \(bias.shape) must be [\(outFeatures)]")
+        require(bias.shape == [outFeatures], "linear: bias shape \(bias.shape) must be [\(outFeatures)]")
     }
     let output = Tensor.uninitialized([n, outFeatures])
     if let bias {

@@ -32,8 +32,8 @@ public func crossEntropy(
     _ input: Tensor, target: [Int], weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean,
     labelSmoothing: Float = 0
 ) -> Tensor {
-    precondition(input.rank == 2, "cross_entropy expects logits [N, C], got shape \(input.shape)")
-    precondition((0...1).contains(labelSmoothing), "cross_entropy: label_smoothing must be in [0, 1], got \(labelSmoothing)")
+    require(input.rank == 2, "cross_entropy expects logits [N, C], got shape \(input.shape)")
+    require((0...1).contains(labelSmoothing), "cross_entropy: label_smoothing must be in [0, 1], got \(labelSmoothing)")
     return smoothedNLL(logSoftmax(input, dim: 1), target: target, weight: weight, ignoreIndex: ignoreIndex,
                        reduction: reduction, labelSmoothing: labelSmoothing)
 }
@@ -42,14 +42,14 @@ public func crossEntropy(
 private func smoothedNLL(
     _ logp: Tensor, target: [Int], weight: Tensor?, ignoreIndex: Int, reduction: Reduction, labelSmoothing: Float
 ) -> Tensor {
-    precondition(logp.rank == 2, "nll_loss expects log-probabilities [N, C], got shape \(logp.shape)")
+    require(logp.rank == 2, "nll_loss expects log-probabilities [N, C], got shape \(logp.shape)")
     let (n, classes) = (logp.shape[0], logp.shape[1])
-    precondition(target.count == n, "nll_loss: \(target.count) targets for a batch of \(n)")
+    require(target.count == n, "nll_loss: \(target.count) targets for a batch of \(n)")
     if let weight {
-        precondition(weight.shape == [classes], "nll_loss: weight shape \(weight.shape) must be [\(classes)]")
+        require(weight.shape == [classes], "nll_loss: weight shape \(weight.shape) must be [\(classes)]")
     }
     for (i, t) in target.enumerated() where t != ignoreIndex {
-        precondition((0..<classes).contains(t), "nll_loss: target[\(i)] = \(t) is out of bounds for \(classes) classes")
+        require((0..<classes).contains(t), "nll_loss: target[\(i)] = \(t) is out of bounds for \(classes) classes")
     }
     let classWeights = (0..<classes).map { c in weight.map { Double($0.pointer[c]) } ?? 1 }
     let sampleWeights = target.map { $0 == ignoreIndex ? 0 : classWeights[$0] }

@@ -7,8 +7,8 @@ import Kernels
 public func maxPool2d(
     _ input: Tensor, kernelSize: IntPair, stride: IntPair? = nil, padding: IntPair = 0, dilation: IntPair = 1
 ) -> Tensor {
-    precondition(input.rank == 4, "max_pool2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-    precondition(padding.height * 2 <= kernelSize.height && padding.width * 2 <= kernelSize.width,
+    require(input.rank == 4, "max_pool2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
+    require(padding.height * 2 <= kernelSize.height && padding.width * 2 <= kernelSize.width,
                  "max_pool2d: padding \(padding) should be at most half of kernel size \(kernelSize)")
     let stride = stride ?? kernelSize
     let geometry = ConvGeometry(
@@ -16,7 +16,7 @@ public func maxPool2d(
         outChannels: input.shape[1], kernelHeight: kernelSize.height, kernelWidth: kernelSize.width,
         strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width,
         dilationH: dilation.height, dilationW: dilation.width)
-    precondition(geometry.outHeight > 0 && geometry.outWidth > 0,
+    require(geometry.outHeight > 0 && geometry.outWidth > 0,
                  "max_pool2d: input \(input.shape) is too small for kernel \(kernelSize)")
     let outputShape = [geometry.batch, geometry.inChannels, geometry.outHeight, geometry.outWidth]
     let output = Tensor.uninitialized(outputShape)
@@ -45,8 +45,8 @@ private final class IndexBuffer {
 ///
 /// - Shapes: input `[N, C, H, W]`; result `[N, C, Ho, Wo]`.
 public func adaptiveAvgPool2d(_ input: Tensor, outputSize: IntPair) -> Tensor {
-    precondition(input.rank == 4, "adaptive_avg_pool2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-    precondition(outputSize.height > 0 && outputSize.width > 0,
+    require(input.rank == 4, "adaptive_avg_pool2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
+    require(outputSize.height > 0 && outputSize.width > 0,
                  "adaptive_avg_pool2d: output size \(outputSize) must be positive")
     let (planes, height, width) = (input.shape[0] * input.shape[1], input.shape[2], input.shape[3])
     let (outHeight, outWidth) = (outputSize.height, outputSize.width)

@@ -13,7 +13,7 @@ extension Tensor {
 
     /// The mean of all elements as a 0-d tensor (`torch.mean`).
     public func mean() -> Tensor {
-        precondition(count > 0, "mean of an empty tensor")
+        require(count > 0, "mean of an empty tensor")
         let output = Tensor(Float(Elementwise.sum(pointer, count: count) / Double(count)))
         let (inputShape, n) = (shape, Float(count))
         record("MeanBackward", output: output, inputs: [self]) { gradOutput, _ in

@@ -5,10 +5,10 @@ extension Tensor {
         var resolved = newShape
         if let inferred = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
-            precondition(known > 0 && count % known == 0, "reshape: cannot infer -1 in \(newShape) for \(count) elements")
+            require(known > 0 && count % known == 0, "reshape: cannot infer -1 in \(newShape) for \(count) elements")
             resolved[inferred] = count / known
         }
-        precondition(resolved.reduce(1, *) == count,
+        require(resolved.reduce(1, *) == count,
                      "reshape: shape \(newShape) is invalid for a tensor of shape \(shape) (\(count) elements)")
         let output = Tensor(shape: resolved, storage: storage, offset: offset)
         let inputShape = shape
@@ -23,7 +23,7 @@ extension Tensor {
         if rank == 0 { return reshape([1]) }
         let start = normalizedDim(startDim)
         let end = normalizedDim(endDim)
-        precondition(start <= end, "flatten: start_dim \(startDim) comes after end_dim \(endDim) for shape \(shape)")
+        require(start <= end, "flatten: start_dim \(startDim) comes after end_dim \(endDim) for shape \(shape)")
         let merged = shape[start...end].reduce(1, *)
         return reshape(Array(shape[..<start]) + [merged] + Array(shape[(end + 1)...]))
     }

@@ -7,7 +7,7 @@ private func softmaxLayout(_ input: Tensor, _ dim: Int) -> (outer: Int, size: In
 }
 
 private func softmax(_ input: Tensor, dim: Int, log: Bool) -> Tensor {
-    precondition(input.rank >= 1, "softmax needs at least one dimension, got a 0-d tensor")
+    require(input.rank >= 1, "softmax needs at least one dimension, got a 0-d tensor")
     let (outer, size, inner) = softmaxLayout(input, dim)
     let output = Tensor.uninitialized(input.shape)
     SoftmaxKernel.forward(input.pointer, output.pointer, outer: outer, size: size, inner: inner, log: log)

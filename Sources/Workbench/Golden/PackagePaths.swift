@@ -10,7 +10,7 @@ public enum PackagePaths {
             if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
             url.deleteLastPathComponent()
         }
-        preconditionFailure("no Package.swift above \(sourceFile)")
+        fatalError("no Package.swift above \(sourceFile)")
     }
 
     /// `relativePath` under the package root.

@@ -1,1 +1,0 @@
-// Placeholder so the package builds while this target is being written; removed when the target has sources.
