@@ -28,6 +28,8 @@ from tlref.h5write import open_for_writing, replace_atomically, write_attributes
 from tlref.ops import all_op_cases  # noqa: E402
 from tlref.optim import generate_optim  # noqa: E402
 from tlref.traces import generate_traces  # noqa: E402
+from tlref.transforms import generate_transforms  # noqa: E402
+from tlref.images import generate_images  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -89,6 +91,11 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                          FIXTURES / "references" / "traces", generate_traces),
     "optim": Subcommand("SGD, Adam and AdamW steps and StepLR / CosineAnnealingLR schedules",
                         FIXTURES / "references" / "optim.h5", generate_optim),
+    "transforms": Subcommand("torchvision transform, ImageFolder and DataLoader references "
+                             "(also rewrites Fixtures/testdata/transforms and imagefolder)",
+                             FIXTURES / "references" / "transforms.h5", generate_transforms),
+    "images": Subcommand("PNG decoding fixtures and torchvision read_image results (--out is a folder)",
+                         FIXTURES / "testdata" / "png", lambda out, seed, argv: generate_images(out, seed)),
 }
 
 

@@ -1,0 +1,55 @@
+import Images
+
+/// Why a dataset could not be scanned, an image loaded, a transform applied or a batch assembled; every message
+/// names the file, folder or tensor shape at fault.
+public enum VisionError: Error, Equatable, CustomStringConvertible {
+    /// The dataset root does not exist.
+    case rootNotFound(path: String)
+    /// The dataset root exists but is not a folder.
+    case notADirectory(path: String)
+    /// The root holds no class sub-folder (torchvision: "Couldn't find any class folder in ...").
+    case noClassFolders(root: String)
+    /// These classes hold no file with an image extension (torchvision: "Found no valid file for the classes ...").
+    case emptyClasses(root: String, classes: [String])
+    /// The file has an image extension this module cannot decode (only PNG is decoded).
+    case unsupportedImageFormat(path: String, reason: String)
+    /// The file could not be read or decoded.
+    case unreadableImage(path: String, error: ImageError)
+    /// A transform was given a tensor it cannot handle (wrong rank or channel count).
+    case invalidInput(transform: String, shape: [Int], reason: String)
+    /// A sample's transformed shape differs from the first sample of its batch, so the batch cannot be stacked.
+    case shapeMismatch(path: String, expected: [Int], actual: [Int])
+
+    public var description: String {
+        switch self {
+        case let .rootNotFound(path):
+            return "image folder '\(path)' does not exist"
+        case let .notADirectory(path):
+            return "image folder root '\(path)' is not a directory"
+        case let .noClassFolders(root):
+            return "found no class folder in '\(root)': each class must be a sub-folder of the root"
+        case let .emptyClasses(root, classes):
+            return "found no valid file for the classes \(classes.joined(separator: ", ")) in '\(root)'; supported "
+                + "extensions are: \(ImageFolder.imageExtensions.joined(separator: ", "))"
+        case let .unsupportedImageFormat(path, reason):
+            return "cannot decode image '\(path)': \(reason)"
+        case let .unreadableImage(path, error):
+            return "cannot load image '\(path)': \(error)"
+        case let .invalidInput(transform, shape, reason):
+            return "\(transform) cannot transform a tensor of shape \(shape): \(reason)"
+        case let .shapeMismatch(path, expected, actual):
+            return "'\(path)' transforms to shape \(actual), but the batch's first sample has shape \(expected); "
+                + "add a Resize or CenterCrop so that every sample has the same size"
+        }
+    }
+}
+
+extension VisionError {
+    /// The image file a load error is about (`nil` for errors that are not about one file).
+    var path: String? {
+        switch self {
+        case let .unsupportedImageFormat(path, _), let .unreadableImage(path, _): return path
+        default: return nil
+        }
+    }
+}
