@@ -1,0 +1,51 @@
+import Tensors
+
+/// Accuracy, precision and recall of class predictions, with scikit-learn's definitions
+/// (sklearn.metrics.accuracy_score, precision_score, recall_score; a class never predicted has precision 0,
+/// as with `zero_division=0`).
+public struct ClassificationMetrics: Sendable, Equatable {
+    /// `confusion[t][p]`: samples of true class `t` predicted as `p`.
+    public let confusion: [[Int]]
+
+    public init(predictions: [Int], targets: [Int], classCount: Int) {
+        require(predictions.count == targets.count,
+                "\(predictions.count) predictions for \(targets.count) targets")
+        var confusion = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
+        for (p, t) in zip(predictions, targets) {
+            require((0..<classCount).contains(p) && (0..<classCount).contains(t),
+                    "class index out of range 0..<\(classCount): prediction \(p), target \(t)")
+            confusion[t][p] += 1
+        }
+        self.confusion = confusion
+    }
+
+    public var classCount: Int { confusion.count }
+    public var sampleCount: Int { confusion.joined().reduce(0, +) }
+
+    /// Fraction of samples predicted correctly.
+    public var accuracy: Double {
+        sampleCount == 0 ? 0 : Double((0..<classCount).map { confusion[$0][$0] }.reduce(0, +)) / Double(sampleCount)
+    }
+
+    /// Per class: true positives / predicted positives (0 when the class is never predicted).
+    public var precision: [Double] {
+        (0..<classCount).map { c in
+            let predicted = (0..<classCount).map { confusion[$0][c] }.reduce(0, +)
+            return predicted == 0 ? 0 : Double(confusion[c][c]) / Double(predicted)
+        }
+    }
+
+    /// Per class: true positives / actual positives (0 for a class with no samples).
+    public var recall: [Double] {
+        (0..<classCount).map { c in
+            let actual = confusion[c].reduce(0, +)
+            return actual == 0 ? 0 : Double(confusion[c][c]) / Double(actual)
+        }
+    }
+
+    /// Unweighted mean over classes (`average="macro"`).
+    public var macroPrecision: Double { mean(precision) }
+    public var macroRecall: Double { mean(recall) }
+
+    private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+}
