@@ -30,6 +30,7 @@ from tlref.optim import generate_optim  # noqa: E402
 from tlref.traces import generate_traces  # noqa: E402
 from tlref.transforms import generate_transforms  # noqa: E402
 from tlref.images import generate_images  # noqa: E402
+from tlref.checkpoints import generate_checkpoints  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -96,6 +97,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                              FIXTURES / "references" / "transforms.h5", generate_transforms),
     "images": Subcommand("PNG decoding fixtures and torchvision read_image results (--out is a folder)",
                          FIXTURES / "testdata" / "png", lambda out, seed, argv: generate_images(out, seed)),
+    "checkpoints": Subcommand("torch.save fixtures (zip, legacy, safetensors, hostile pickles) and their values "
+                              "(--out is a folder)", FIXTURES / "checkpoints",
+                              lambda out, seed, argv: generate_checkpoints(out, seed)),
 }
 
 
