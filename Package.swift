@@ -54,13 +54,13 @@ let package = Package(
         .target(name: "Vision", dependencies: ["Images", "Tensors", "Kernels"], swiftSettings: swiftSettings),
 
         // MARK: Layer 7 - workbench: golden comparison, op references, reports
-        .target(name: "Workbench", dependencies: ["Tensors", "NN", "Optim", "HDF5"], swiftSettings: swiftSettings),
+        .target(name: "Workbench", dependencies: ["Tensors", "NN", "Optim", "HDF5", "Vision", "Checkpoints"], swiftSettings: swiftSettings),
 
         // MARK: Layer 8 - the `workbench` command line
         .executableTarget(
             name: "WorkbenchCLI",
             dependencies: [
-                "Workbench", "Kernels",
+                "Workbench", "Kernels", "Tensors", "Checkpoints",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -50,12 +50,14 @@ extension Module {
 
     /// Copies `stateDict`'s values into this model's parameters and buffers in place (`load_state_dict`).
     ///
-    /// With `strict` any missing or unexpected key is an error; a shape mismatch is always an error, as in
-    /// PyTorch. On error nothing is copied and the thrown ``StateDictError`` lists every problem.
-    /// - Returns: the missing and unexpected keys (empty when strict succeeded).
+    /// With `strict` any missing or unexpected key is an error; a shape mismatch is an error too, as in PyTorch,
+    /// unless `skipMismatchedShapes` asks to keep the model's own tensor for those keys - the transfer-learning
+    /// case "load every backbone weight, keep the new head" - and report them in the result instead. On error
+    /// nothing is copied and the thrown ``StateDictError`` lists every problem.
+    /// - Returns: the missing and unexpected keys, and the skipped size mismatches.
     @discardableResult
-    public func loadStateDict(_ stateDict: [(key: String, value: Tensor)], strict: Bool = true) throws
-        -> StateDictLoadResult
+    public func loadStateDict(_ stateDict: [(key: String, value: Tensor)], strict: Bool = true,
+                              skipMismatchedShapes: Bool = false) throws -> StateDictLoadResult
     {
         let own = self.stateDict()
         let ownByKey = Dictionary(own.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
@@ -71,11 +73,13 @@ extension Module {
                 result.sizeMismatches.append(.init(key: key, checkpointShape: value.shape, modelShape: target.shape))
             }
         }
-        if !result.sizeMismatches.isEmpty || (strict && !result.isClean) {
+        let shapesBlock = !skipMismatchedShapes && !result.sizeMismatches.isEmpty
+        let keysBlock = strict && !(result.missingKeys.isEmpty && result.unexpectedKeys.isEmpty)
+        if shapesBlock || keysBlock {
             throw StateDictError(moduleName: typeName, result: result, strict: strict)
         }
         for (key, value) in stateDict {
-            if let target = ownByKey[key] { target.assign(value) }
+            if let target = ownByKey[key], target.shape == value.shape { target.assign(value) }
         }
         return result
     }

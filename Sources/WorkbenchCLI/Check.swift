@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Tensors
 import Workbench
 
 /// `workbench check TRACE.h5...`: replays recorded PyTorch training traces and names the first divergence.
@@ -18,10 +19,20 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Print only each trace's summary, not every tensor.")
     var summaryOnly = false
 
+    @Option(help: "Initial weights (.pth or safetensors) to use instead of the trace's portable initialisation.")
+    var weights: String?
+
     func run() throws {
         var failed = 0
         for path in traces {
-            let report = try TraceReport(trace: try TraceFile(path: path))
+            let trace = try TraceFile(path: path)
+            var initialState: [(key: String, value: Tensor)]?
+            if let weights {
+                let model = try TraceReplay.makeModel(trace.configuration, path: path)
+                try model.loadCheckpoint(path: weights)
+                initialState = model.stateDict()
+            }
+            let report = try TraceReport(trace: trace, initialState: initialState)
             if !summaryOnly { print(report.table(), terminator: "\n\n") }
             print(report.summary())
             if !report.passed { failed += 1 }
