@@ -10,19 +10,18 @@ public enum BatchNormKernel {
     ) {
         let count = Double(batch * plane)
         for c in 0..<channels {
+            // Shifted sums (by the channel's first value) keep E[x^2] - E[x]^2 accurate in one pass.
+            let shift = input[c * plane]
             var sum = 0.0
-            for n in 0..<batch { sum += sumDouble(input + (n * channels + c) * plane, count: plane) }
-            let mu = sum / count
             var squares = 0.0
             for n in 0..<batch {
-                let row = input + (n * channels + c) * plane
-                for p in 0..<plane {
-                    let d = Double(row[p]) - mu
-                    squares += d * d
-                }
+                let (s, q) = shiftedSums(input + (n * channels + c) * plane, count: plane, shift: shift)
+                sum += s
+                squares += q
             }
-            mean[c] = Float(mu)
-            variance[c] = Float(squares / count)
+            let centered = sum / count
+            mean[c] = Float(Double(shift) + centered)
+            variance[c] = Float(max(squares / count - centered * centered, 0))
         }
     }
 
@@ -65,12 +64,9 @@ public enum BatchNormKernel {
                 let offset = (n * channels + c) * plane
                 let dy = gradOutput + offset
                 let x = input + offset
-                let mean = Double(mu)
-                for p in 0..<plane {
-                    let g = Double(dy[p])
-                    sumDy += g
-                    sumDyCentered += g * (Double(x[p]) - mean)
-                }
+                let (a, b) = gradientSums(dy, x, count: plane, mean: mu)
+                sumDy += a
+                sumDyCentered += b
             }
             gradWeight?[c] = Float(sumDyCentered) * inv
             gradBias?[c] = Float(sumDy)
@@ -101,10 +97,53 @@ public enum BatchNormKernel {
     }
 }
 
-/// The sum of `count` floats accumulated in Double (ATen's CPU `acc_type<float>`).
+/// `sum(x - shift)` and `sum((x - shift)^2)` over `count` floats, accumulated in Double (ATen's CPU
+/// `acc_type<float>`) in eight independent lanes so that the loop vectorises.
 @inline(__always)
-func sumDouble(_ values: UnsafePointer<Float>, count: Int) -> Double {
-    var total = 0.0
-    for i in 0..<count { total += Double(values[i]) }
-    return total
+func shiftedSums(_ values: UnsafePointer<Float>, count: Int, shift: Float) -> (Double, Double) {
+    var s = SIMD8<Double>()
+    var q = SIMD8<Double>()
+    let k = SIMD8<Double>(repeating: Double(shift))
+    var i = 0
+    while i + 8 <= count {
+        let raw = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
+        let d = SIMD8<Double>(raw) - k
+        s += d
+        q += d * d
+        i += 8
+    }
+    var sum = s.sum()
+    var squares = q.sum()
+    while i < count {
+        let d = Double(values[i]) - Double(shift)
+        sum += d
+        squares += d * d
+        i += 1
+    }
+    return (sum, squares)
+}
+
+/// `sum(dy)` and `sum(dy * (x - mean))` over `count` elements, accumulated in Double in eight lanes.
+@inline(__always)
+func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean: Float) -> (Double, Double) {
+    var s = SIMD8<Double>()
+    var c = SIMD8<Double>()
+    let m = SIMD8<Double>(repeating: Double(mean))
+    var i = 0
+    while i + 8 <= count {
+        let g = SIMD8<Double>(UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self))
+        let v = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
+        s += g
+        c += g * (v - m)
+        i += 8
+    }
+    var sumDy = s.sum()
+    var sumCentered = c.sum()
+    while i < count {
+        let g = Double(dy[i])
+        sumDy += g
+        sumCentered += g * (Double(x[i]) - Double(mean))
+        i += 1
+    }
+    return (sumDy, sumCentered)
 }

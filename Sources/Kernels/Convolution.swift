@@ -9,7 +9,7 @@
 /// Shapes: input `[N, C, H, W]`, weight `[O, C/groups, kh, kw]`, bias `[O]`, output `[N, O, Ho, Wo]`.
 public enum Convolution {
     /// Output planes at least this large are computed image by image.
-    public static let perImagePlaneThreshold = Int.max
+    public static let perImagePlaneThreshold = 256
 
     /// Writes `conv2d(input, weight, bias)` into `output`.
     public static func forward(
