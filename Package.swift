@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "WorkbenchCLI",
             dependencies: [
-                "Workbench", "Kernels", "Tensors", "Checkpoints",
+                "Workbench", "Kernels", "Tensors", "Checkpoints", "NN", "Vision",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

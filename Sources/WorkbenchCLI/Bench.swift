@@ -1,12 +1,13 @@
 import ArgumentParser
 import Kernels
+import Vision
 import Workbench
 
 /// `workbench bench`: speed measurements to run beside the PyTorch scripts under Fixtures/.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks to run beside the committed PyTorch timing scripts (report ratios, not times).",
-        subcommands: [Model.self, Conv.self],
+        subcommands: [Model.self, Conv.self, Data.self],
         defaultSubcommand: Model.self)
 
     /// `workbench bench conv`, the peer of `Fixtures/bench_conv_torch.py`.
@@ -54,6 +55,25 @@ struct Bench: ParsableCommand {
                                              repeats: repeats))
                 }
             }
+        }
+    }
+
+    /// `workbench bench data`, the peer of `Fixtures/bench_dataloader_torch.py`.
+    struct Data: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "ImageFolder + DataLoader throughput: decode PNGs, resize 256, crop 224, normalize.")
+
+        @Argument(help: "An ImageFolder root.") var folder = "Fixtures/testdata/transforms/folder"
+        @Option(help: "Parallel decode-and-transform workers.") var workers = 2
+        @Option(help: "Batch size.") var batch = 8
+        @Option(help: "Timed epochs after one warm-up epoch (median).") var epochs = 5
+
+        func run() throws {
+            let m = try DataLoaderBenchmark.imagesPerSecond(root: folder, workers: workers, batchSize: batch,
+                                                            epochs: epochs)
+            print("swift ImageFolder + DataLoader: \(String(format: "%.1f", m.imagesPerSecond)) images/s "
+                  + "(\(m.images) images per epoch, median epoch \(String(format: "%.1f", m.medianEpochMilliseconds)) ms, "
+                  + "\(m.workers) workers, batch \(m.batchSize))")
         }
     }
 }

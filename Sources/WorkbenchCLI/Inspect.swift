@@ -1,5 +1,6 @@
 import ArgumentParser
 import Checkpoints
+import NN
 import Workbench
 
 /// Options shared by the checkpoint commands for wrapped and DataParallel checkpoints.
@@ -23,8 +24,22 @@ struct Inspect: ParsableCommand {
 
     @OptionGroup var unwrapOptions: UnwrapOptions
 
+    @Option(help: "Also load the file into this model (resnet18, resnet34, resnet50) and report the result.")
+    var model: String?
+
+    @Option(help: "The model's classes (with --model).") var numClasses = 1000
+    @Option(help: "The model's stem width; stages use 1x, 2x, 4x, 8x (with --model).") var baseChannels = 64
+
     func run() throws {
         print(try CheckpointSummary(path: file, options: unwrapOptions.loadOptions).text())
+        guard let model else { return }
+        let builders = ["resnet18": resnet18, "resnet34": resnet34, "resnet50": resnet50]
+        guard let build = builders[model] else {
+            throw ValidationError("unknown model '\(model)': use resnet18, resnet34 or resnet50")
+        }
+        let network = build(numClasses, false, baseChannels)
+        try network.loadCheckpoint(path: file, options: unwrapOptions.loadOptions)
+        print("loaded into \(model) (strict): \(network.parameterCount()) parameters, all keys matched")
     }
 }
 
