@@ -66,14 +66,16 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .testTarget(name: "TensorsTests", dependencies: ["Tensors", "Workbench"], swiftSettings: swiftSettings),
+        .target(name: "TestSupport", dependencies: ["Workbench", "Tensors"], path: "Tests/TestSupport",
+                swiftSettings: swiftSettings),
+        .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Workbench"], swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "Workbench"], swiftSettings: swiftSettings),
-        .testTarget(name: "OptimTests", dependencies: ["Optim", "Tensors", "HDF5", "Workbench"],
+        .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Workbench"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),
-        .testTarget(name: "VisionTests", dependencies: ["Vision", "Images", "HDF5", "Workbench"],
+        .testTarget(name: "VisionTests", dependencies: ["TestSupport", "Vision", "Images", "HDF5", "Workbench"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: swiftSettings),
     ]

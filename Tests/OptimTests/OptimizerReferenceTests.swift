@@ -1,3 +1,4 @@
+import TestSupport
 import Optim
 import Testing
 import Tensors

@@ -1,3 +1,4 @@
+import TestSupport
 import HDF5
 import Images
 import Tensors

@@ -97,15 +97,3 @@ extension HDF5Group {
         return value
     }
 }
-
-/// Records an issue with the full comparison report (worst index, expected, actual, tolerance) unless `actual`
-/// matches `expected` within `tolerance`; returns the comparison.
-@discardableResult
-func expectClose(_ actual: Tensor, _ expected: Tensor, _ name: String, tolerance: Tolerance,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> TensorComparison {
-    let comparison = TensorComparison(name: name, actual: actual.toArray(), actualShape: actual.shape,
-                                      expected: expected.toArray(), expectedShape: expected.shape,
-                                      tolerance: tolerance)
-    #expect(comparison.passed, Comment(rawValue: comparison.description), sourceLocation: sourceLocation)
-    return comparison
-}

@@ -1,3 +1,5 @@
+import Tensors
+
 /// The outcome of comparing one computed tensor with its PyTorch reference: the single shared comparison every
 /// golden test and report goes through.
 ///
@@ -70,5 +72,13 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
         return "\(name): \(verdict); worst at index \(worstIndex): expected \(expectedAtWorst), actual "
             + "\(actualAtWorst) (max abs error \(maxAbsoluteError), max rel error \(maxRelativeError); tolerance "
             + "\(tolerance): \(tolerance.reason))"
+    }
+}
+
+extension TensorComparison {
+    /// Compares two tensors' values and shapes.
+    public init(name: String, actual: Tensor, expected: Tensor, tolerance: Tolerance) {
+        self.init(name: name, actual: actual.toArray(), actualShape: actual.shape, expected: expected.toArray(),
+                  expectedShape: expected.shape, tolerance: tolerance)
     }
 }

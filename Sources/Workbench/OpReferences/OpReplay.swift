@@ -42,8 +42,7 @@ public enum OpReplay {
     private static func compare(_ reference: OpCase, _ tensorName: String, _ actual: Tensor,
                                 _ expected: Tensor) -> TensorComparison {
         TensorComparison(
-            name: "\(reference.name) \(tensorName)", actual: actual.toArray(), actualShape: actual.shape,
-            expected: expected.toArray(), expectedShape: expected.shape,
+            name: "\(reference.name) \(tensorName)", actual: actual, expected: expected,
             tolerance: OpTolerances.tolerance(op: reference.op, tensor: tensorName))
     }
 

@@ -83,8 +83,8 @@ public enum TraceReplay {
                    _ kind: TraceTolerances.Kind, item: String) throws {
             let noise = try trace.float64Error(item)
             checks.append(Check(phase: phase, comparison: TensorComparison(
-                name: name, actual: actual.toArray(), actualShape: actual.shape, expected: expected.toArray(),
-                expectedShape: expected.shape, tolerance: TraceTolerances.tolerance(kind, float64Error: noise)),
+                name: name, actual: actual, expected: expected,
+                tolerance: TraceTolerances.tolerance(kind, float64Error: noise)),
                 float64Error: noise))
         }
 
@@ -165,8 +165,7 @@ public enum TraceReplay {
             for name in try trace.listAttribute("unchanged", of: "steps/\(k)/state") {
                 guard let actual = state[name], let before = initial[name] else { continue }
                 checks.append(Check(phase: "step \(k)", comparison: TensorComparison(
-                    name: "\(name) (unchanged)", actual: actual.toArray(), actualShape: actual.shape,
-                    expected: before.toArray(), expectedShape: before.shape, tolerance: .exact)))
+                    name: "\(name) (unchanged)", actual: actual, expected: before, tolerance: .exact)))
             }
         }
         return checks
