@@ -84,7 +84,7 @@ def training_step(model: nn.Module, case: str, input: torch.Tensor, target: torc
 
 
 def bench(model: nn.Module, initial: dict[str, torch.Tensor], batch: int, size: int, warmup: int,
-          repeats: int) -> None:
+          repeats: int, cases: list[str]) -> None:
     """Times the four cases at one shape and prints one line per case; each case starts from `initial`."""
     generator = torch.Generator().manual_seed(0)
     input = torch.randn(batch, 3, size, size, generator=generator)
@@ -96,12 +96,15 @@ def bench(model: nn.Module, initial: dict[str, torch.Tensor], batch: int, size: 
         with torch.no_grad():
             model(input)
 
-    model.load_state_dict(initial)
-    milliseconds = median_ms(inference, warmup, repeats)
-    flops = 2.0 * forward_macs(model, size) * batch
-    print(f"{label} inference: {milliseconds:.1f} ms, {batch / milliseconds * 1e3:.1f} img/s, "
-          f"{flops / milliseconds / 1e6:.1f} GFLOPS", flush=True)
+    if "inference" in cases:
+        model.load_state_dict(initial)
+        milliseconds = median_ms(inference, warmup, repeats)
+        flops = 2.0 * forward_macs(model, size) * batch
+        print(f"{label} inference: {milliseconds:.1f} ms, {batch / milliseconds * 1e3:.1f} img/s, "
+              f"{flops / milliseconds / 1e6:.1f} GFLOPS", flush=True)
     for case in TRAINABLE_PREFIXES:
+        if case.split()[0].split("+")[0] not in cases:
+            continue
         model.load_state_dict(initial)
         milliseconds = median_ms(training_step(model, case, input, target), warmup, repeats)
         print(f"{label} {case}: {milliseconds:.1f} ms, {batch / milliseconds * 1e3:.1f} img/s", flush=True)
@@ -112,6 +115,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--repeats", "-n", type=int, default=5, help="timed runs per case (default 5)")
     parser.add_argument("--warmup", type=int, default=2, help="untimed runs first (default 2)")
+    parser.add_argument("--shapes", default="8x224,32x64", help="BATCHxSIZE list (default 8x224,32x64)")
+    parser.add_argument("--cases", default="inference,full,frozen,layer4",
+                        help="comma-separated subset of inference,full,frozen,layer4 (default all)")
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
     torch.manual_seed(0)
@@ -120,10 +126,19 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, median of {arguments.repeats} "
           f"after {arguments.warmup} warm-up; forward {forward_macs(model, 224) / 1e9:.3f} GMAC per image at 224, "
           f"{forward_macs(model, 64) / 1e9:.3f} at 64")
-    for batch, size in SHAPES:
-        bench(model, initial, batch, size, arguments.warmup, arguments.repeats)
+    baseline_mb = resident_mb()
+    for shape in arguments.shapes.split(","):
+        batch, size = (int(part) for part in shape.split("x"))
+        bench(model, initial, batch, size, arguments.warmup, arguments.repeats, arguments.cases.split(","))
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"peak RSS: {peak_mb:.0f} MB")
+    print(f"peak RSS: {peak_mb:.0f} MB ({peak_mb - baseline_mb:.0f} MB above the {baseline_mb:.0f} MB resident "
+          f"before the first case)")
+
+
+def resident_mb() -> float:
+    """Current resident set size in MB (from /proc/self/statm)."""
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * resource.getpagesize() / 2**20
 
 
 if __name__ == "__main__":

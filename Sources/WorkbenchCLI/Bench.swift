@@ -47,6 +47,7 @@ struct Bench: ParsableCommand {
                 }
                 return names.contains { c.rawValue.hasPrefix($0) }
             }
+            let baseline = ProcessMemory.residentMegabytes
             for shape in shapes.split(separator: ",") {
                 let parts = shape.split(separator: "x").compactMap { Int($0) }
                 guard parts.count == 2 else { throw ValidationError("shape '\(shape)' is not BATCHxSIZE") }
@@ -55,6 +56,9 @@ struct Bench: ParsableCommand {
                                              repeats: repeats))
                 }
             }
+            let peak = ProcessMemory.peakMegabytes
+            print("peak RSS: \(Int(peak)) MB (\(Int(peak - baseline)) MB above the \(Int(baseline)) MB resident "
+                  + "before the first case)")
         }
     }
 

@@ -16,3 +16,20 @@ public enum Timing {
         return times.count % 2 == 1 ? times[times.count / 2] : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
     }
 }
+
+/// Process memory, for benchmark reports: read the same way as the PyTorch scripts read theirs.
+public enum ProcessMemory {
+    /// Current resident set size in MB (from /proc/self/statm; 0 where it does not exist).
+    public static var residentMegabytes: Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+              let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
+    /// Peak resident set size of the process so far in MB (`getrusage` `ru_maxrss`).
+    public static var peakMegabytes: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+}
