@@ -9,7 +9,8 @@ public enum BatchNormKernel {
         mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>
     ) {
         let count = Double(batch * plane)
-        for c in 0..<channels {
+        parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
+        for c in channelRange {
             // Shifted sums (by the channel's first value) keep E[x^2] - E[x]^2 accurate in one pass.
             let shift = input[c * plane]
             var sum = 0.0
@@ -23,6 +24,7 @@ public enum BatchNormKernel {
             mean[c] = Float(Double(shift) + centered)
             variance[c] = Float(max(squares / count - centered * centered, 0))
         }
+        }
     }
 
     /// `output = (input - mean) * invstd * weight + bias`, channel by channel (weight 1 and bias 0 when absent).
@@ -31,7 +33,8 @@ public enum BatchNormKernel {
         mean: UnsafePointer<Float>, invstd: UnsafePointer<Float>,
         weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?
     ) {
-        for c in 0..<channels {
+        parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
+        for c in channelRange {
             let scale = invstd[c] * (weight?[c] ?? 1)
             let shift = (bias?[c] ?? 0) - mean[c] * scale
             for n in 0..<batch {
@@ -40,6 +43,7 @@ public enum BatchNormKernel {
                 let dst = output + offset
                 for p in 0..<plane { dst[p] = src[p] * scale + shift }
             }
+        }
         }
     }
 
@@ -55,7 +59,8 @@ public enum BatchNormKernel {
         gradBias: UnsafeMutablePointer<Float>?
     ) {
         let count = Double(batch * plane)
-        for c in 0..<channels {
+        parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
+        for c in channelRange {
             let mu = mean[c]
             let inv = invstd[c]
             var sumDy = 0.0
@@ -93,6 +98,7 @@ public enum BatchNormKernel {
                     for p in 0..<plane { dx[p] = dy[p] * scale }
                 }
             }
+        }
         }
     }
 }

@@ -8,8 +8,9 @@
 ///
 /// Shapes: input `[N, C, H, W]`, weight `[O, C/groups, kh, kw]`, bias `[O]`, output `[N, O, Ho, Wo]`.
 public enum Convolution {
-    /// Output planes at least this large are computed image by image.
-    public static let perImagePlaneThreshold = 256
+    /// Output planes at least this large are computed image by image (smaller ones batch into one large GEMM,
+    /// which OpenBLAS's threads can split).
+    public static let perImagePlaneThreshold = 1024
 
     /// Writes `conv2d(input, weight, bias)` into `output`.
     public static func forward(

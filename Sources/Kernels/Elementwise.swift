@@ -2,7 +2,9 @@
 public enum Elementwise {
     /// `output = max(input, 0)` (`torch.relu`).
     public static func relu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
-        for i in 0..<count { output[i] = input[i] > 0 ? input[i] : 0 }
+        parallelFor(count) { range in
+            for i in range { output[i] = input[i] > 0 ? input[i] : 0 }
+        }
     }
 
     /// `gradInput = output > 0 ? gradOutput : 0` (`threshold_backward` on ReLU's result).
@@ -10,7 +12,9 @@ public enum Elementwise {
         gradOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
         count: Int
     ) {
-        for i in 0..<count { gradInput[i] = output[i] > 0 ? gradOutput[i] : 0 }
+        parallelFor(count) { range in
+            for i in range { gradInput[i] = output[i] > 0 ? gradOutput[i] : 0 }
+        }
     }
 
     /// `output = a + alpha * b`.
@@ -18,10 +22,12 @@ public enum Elementwise {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, alpha: Float = 1,
         _ output: UnsafeMutablePointer<Float>, count: Int
     ) {
-        if alpha == 1 {
-            for i in 0..<count { output[i] = a[i] + b[i] }
-        } else {
-            for i in 0..<count { output[i] = a[i] + alpha * b[i] }
+        parallelFor(count) { range in
+            if alpha == 1 {
+                for i in range { output[i] = a[i] + b[i] }
+            } else {
+                for i in range { output[i] = a[i] + alpha * b[i] }
+            }
         }
     }
 

@@ -10,7 +10,9 @@ public func im2col(
     let (ho, wo, plane) = (g.outHeight, g.outWidth, g.outPlane)
     let rowLength = g.columnCount
     let inPlane = g.height * g.width
-    for c in 0..<channels {
+    let perChannel = g.kernelHeight * g.kernelWidth * rowLength
+    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
+    for c in channelRange {
         for ki in 0..<g.kernelHeight {
             for kj in 0..<g.kernelWidth {
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * rowLength
@@ -43,6 +45,7 @@ public func im2col(
             }
         }
     }
+    }
 }
 
 /// Folds an im2col matrix `[channels * kh * kw, N * Ho * Wo]` back onto the channels `[c0, c0 + channels)` of an
@@ -55,7 +58,10 @@ public func col2im(
     let (ho, wo, plane) = (g.outHeight, g.outWidth, g.outPlane)
     let rowLength = g.columnCount
     let inPlane = g.height * g.width
-    for c in 0..<channels {
+    let perChannel = g.kernelHeight * g.kernelWidth * rowLength
+    // Each channel folds into its own input planes, so channels can run in parallel.
+    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
+    for c in channelRange {
         for ki in 0..<g.kernelHeight {
             for kj in 0..<g.kernelWidth {
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * rowLength
@@ -79,6 +85,7 @@ public func col2im(
                 }
             }
         }
+    }
     }
 }
 

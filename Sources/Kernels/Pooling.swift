@@ -15,7 +15,8 @@ public enum MaxPoolKernel {
                                              kernel: g.kernelHeight, size: g.height) }
         let columns = (0..<wo).map { tapRange(output: $0, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
                                                 kernel: g.kernelWidth, size: g.width) }
-        for plane in 0..<(g.batch * g.inChannels) {
+        parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(ho * wo * 4, 1))) { planes in
+        for plane in planes {
             let src = input + plane * inPlane
             let dst = output + plane * ho * wo
             let idx = indices + plane * ho * wo
@@ -45,6 +46,7 @@ public enum MaxPoolKernel {
                 }
             }
         }
+        }
     }
 
     /// The kernel taps `[first, end)` of output position `output` that fall inside `0..<size`.
@@ -64,12 +66,14 @@ public enum MaxPoolKernel {
     ) {
         let outPlane = g.outHeight * g.outWidth
         let inPlane = g.height * g.width
-        gradInput.update(repeating: 0, count: g.batch * g.inChannels * inPlane)
-        for plane in 0..<(g.batch * g.inChannels) {
-            let dy = gradOutput + plane * outPlane
-            let idx = indices + plane * outPlane
-            let dx = gradInput + plane * inPlane
-            for p in 0..<outPlane where idx[p] >= 0 { dx[Int(idx[p])] += dy[p] }
+        parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(inPlane, 1))) { planes in
+            for plane in planes {
+                let dy = gradOutput + plane * outPlane
+                let idx = indices + plane * outPlane
+                let dx = gradInput + plane * inPlane
+                dx.update(repeating: 0, count: inPlane)
+                for p in 0..<outPlane where idx[p] >= 0 { dx[Int(idx[p])] += dy[p] }
+            }
         }
     }
 }
