@@ -31,6 +31,7 @@ from tlref.traces import generate_traces  # noqa: E402
 from tlref.transforms import generate_transforms  # noqa: E402
 from tlref.images import generate_images  # noqa: E402
 from tlref.checkpoints import generate_checkpoints  # noqa: E402
+from tlref.data import generate_data  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -100,6 +101,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "checkpoints": Subcommand("torch.save fixtures (zip, legacy, safetensors, hostile pickles) and their values "
                               "(--out is a folder)", FIXTURES / "checkpoints",
                               lambda out, seed, argv: generate_checkpoints(out, seed)),
+    "data": Subcommand("embedded digits dataset, pretrained checkpoint and premise table (--out is the data folder; "
+                       "the checkpoint goes to ../models)", FIXTURES / "data", generate_data),
 }
 
 
@@ -109,7 +112,7 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
     for name, subcommand in SUBCOMMANDS.items():
         command = commands.add_parser(name, help=subcommand.help)
         command.add_argument("--out", type=Path, default=subcommand.default_out,
-                             help=f"output HDF5 file (default: {subcommand.default_out.relative_to(FIXTURES.parent)})")
+                             help=f"output file or folder (default: {subcommand.default_out.relative_to(FIXTURES.parent)})")
         command.add_argument("--seed", type=int, default=0, help="base seed; each case adds crc32(name) (default 0)")
     return parser.parse_args(argv)
 

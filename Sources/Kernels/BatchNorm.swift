@@ -3,10 +3,11 @@
 ///
 /// Shapes: input/output `[N, C, P]` with `P = H * W`; per-channel vectors `[C]`.
 public enum BatchNormKernel {
-    /// Per-channel mean and BIASED variance over the `N * P` values of each channel.
+    /// Per-channel mean, BIASED variance, and `invstd = 1 / sqrt(variance + eps)` (computed in Double and rounded
+    /// once, as ATen does) over the `N * P` values of each channel.
     public static func statistics(
-        input: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int,
-        mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>
+        input: UnsafePointer<Float>, batch: Int, channels: Int, plane: Int, eps: Float,
+        mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, invstd: UnsafeMutablePointer<Float>
     ) {
         let count = Double(batch * plane)
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
@@ -21,8 +22,10 @@ public enum BatchNormKernel {
                 squares += q
             }
             let centered = sum / count
+            let biased = max(squares / count - centered * centered, 0)
             mean[c] = Float(Double(shift) + centered)
-            variance[c] = Float(max(squares / count - centered * centered, 0))
+            variance[c] = Float(biased)
+            invstd[c] = Float(1 / (biased + Double(eps)).squareRoot())
         }
         }
     }

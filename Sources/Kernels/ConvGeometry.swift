@@ -38,8 +38,15 @@ public struct ConvGeometry: Equatable, Sendable {
         self.groups = groups
     }
 
-    public var outHeight: Int { (height + 2 * padH - dilationH * (kernelHeight - 1) - 1) / strideH + 1 }
-    public var outWidth: Int { (width + 2 * padW - dilationW * (kernelWidth - 1) - 1) / strideW + 1 }
+    /// 0 when the dilated kernel does not fit the padded input (the numerator is negative: no floor-toward-zero
+    /// rounding may turn that into a 1-pixel output).
+    public var outHeight: Int { ConvGeometry.outputSize(height, padH, dilationH, kernelHeight, strideH) }
+    public var outWidth: Int { ConvGeometry.outputSize(width, padW, dilationW, kernelWidth, strideW) }
+
+    static func outputSize(_ size: Int, _ pad: Int, _ dilation: Int, _ kernel: Int, _ stride: Int) -> Int {
+        let span = size + 2 * pad - dilation * (kernel - 1) - 1
+        return span < 0 ? 0 : span / stride + 1
+    }
     /// Input channels seen by one group.
     public var groupInChannels: Int { inChannels / groups }
     /// Output channels produced by one group.

@@ -72,12 +72,9 @@ public enum Convolution {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         if let gradBias {
             for o in 0..<g.outChannels {
-                var sum: Float = 0
-                for n in 0..<g.batch {
-                    let row = gradOutput + (n * g.outChannels + o) * plane
-                    for p in 0..<plane { sum += row[p] }
-                }
-                gradBias[o] = sum
+                var sum = 0.0
+                for n in 0..<g.batch { sum += Elementwise.sum(gradOutput + (n * g.outChannels + o) * plane, count: plane) }
+                gradBias[o] = Float(sum)
             }
         }
         guard gradInput != nil || gradWeight != nil else { return }

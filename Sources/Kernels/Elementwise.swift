@@ -1,19 +1,19 @@
 /// Element-wise loops over contiguous Float buffers of `count` elements.
 public enum Elementwise {
-    /// `output = max(input, 0)` (`torch.relu`).
+    /// `output = max(input, 0)` (`torch.relu`); NaN stays NaN, as in PyTorch.
     public static func relu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
         parallelFor(count) { range in
-            for i in range { output[i] = input[i] > 0 ? input[i] : 0 }
+            for i in range { output[i] = input[i] <= 0 ? 0 : input[i] }
         }
     }
 
-    /// `gradInput = output > 0 ? gradOutput : 0` (`threshold_backward` on ReLU's result).
+    /// `gradInput = output <= 0 ? 0 : gradOutput` (`threshold_backward` on ReLU's result; NaN passes the gradient).
     public static func reluBackward(
         gradOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
         count: Int
     ) {
         parallelFor(count) { range in
-            for i in range { gradInput[i] = output[i] > 0 ? gradOutput[i] : 0 }
+            for i in range { gradInput[i] = output[i] <= 0 ? 0 : gradOutput[i] }
         }
     }
 

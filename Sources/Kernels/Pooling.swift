@@ -5,7 +5,7 @@
 /// its input plane.
 public enum MaxPoolKernel {
     public static func forward(
-        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>,
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?,
         geometry g: ConvGeometry
     ) {
         let (ho, wo) = (g.outHeight, g.outWidth)
@@ -19,30 +19,30 @@ public enum MaxPoolKernel {
         for plane in planes {
             let src = input + plane * inPlane
             let dst = output + plane * ho * wo
-            let idx = indices + plane * ho * wo
+            let idx = indices.map { $0 + plane * ho * wo }
             for oh in 0..<ho {
                 let (k0, k1) = rows[oh]
                 let ihBase = oh * g.strideH - g.padH
                 for ow in 0..<wo {
                     let (j0, j1) = columns[ow]
                     let iwBase = ow * g.strideW - g.padW
-                    // PyTorch starts from the first tap inside the image and keeps a later tap when
-                    // `value > best || isnan(value)`, which is `!(value <= best)`.
+                    // As PyTorch: start from -inf at the first tap inside the image (a window wholly in the
+                    // padding keeps -inf), and take a later tap when `value > best || isnan(value)`.
                     var bestIndex = (ihBase + k0 * g.dilationH) * g.width + iwBase + j0 * g.dilationW
-                    var best = src[bestIndex]
+                    var best = -Float.infinity
                     for ki in k0..<k1 {
                         let row = (ihBase + ki * g.dilationH) * g.width + iwBase
                         for kj in j0..<j1 {
                             let position = row + kj * g.dilationW
                             let v = src[position]
-                            if !(v <= best) {
+                            if v > best || v.isNaN {
                                 best = v
                                 bestIndex = position
                             }
                         }
                     }
                     dst[oh * wo + ow] = best
-                    idx[oh * wo + ow] = Int32(bestIndex)
+                    idx?[oh * wo + ow] = Int32(bestIndex)
                 }
             }
         }
@@ -72,7 +72,7 @@ public enum MaxPoolKernel {
                 let idx = indices + plane * outPlane
                 let dx = gradInput + plane * inPlane
                 dx.update(repeating: 0, count: inPlane)
-                for p in 0..<outPlane where idx[p] >= 0 { dx[Int(idx[p])] += dy[p] }
+                for p in 0..<outPlane where idx[p] >= 0 && Int(idx[p]) < inPlane { dx[Int(idx[p])] += dy[p] }
             }
         }
     }

@@ -43,7 +43,7 @@ extension Module {
     /// Every parameter and buffer by state-dict key, in PyTorch's order: each module's parameters, then its
     /// buffers, then its children's entries (`state_dict()`). The tensors are the module's own (not copies).
     public func stateDict(prefix: String = "") -> [(key: String, value: Tensor)] {
-        namedModules(prefix: prefix).flatMap { path, module in
+        allNamedModules(prefix: prefix).flatMap { path, module in
             (module.ownParameters(path: path) + module.ownBuffers(path: path)).map { (key: $0.0, value: $0.1) }
         }
     }

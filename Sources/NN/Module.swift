@@ -93,18 +93,37 @@ open class Module {
     /// Direct children (`children()`).
     public var children: [Module] { childSlots.map(\.module) }
 
-    /// This module (named `prefix`, "" for the root) and every descendant, depth first (`named_modules()`).
+    /// This module (named `prefix`, "" for the root) and every descendant, depth first, each module once even
+    /// when it is registered under several names (`named_modules()` with `remove_duplicate=True`).
     public func namedModules(prefix: String = "") -> [(String, Module)] {
+        var seen: Set<ObjectIdentifier> = []
+        return collectModules(prefix: prefix, seen: &seen, removeDuplicates: true)
+    }
+
+    /// Every registered (path, module), duplicates included: what `state_dict()` walks.
+    func allNamedModules(prefix: String = "") -> [(String, Module)] {
+        var seen: Set<ObjectIdentifier> = []
+        return collectModules(prefix: prefix, seen: &seen, removeDuplicates: false)
+    }
+
+    private func collectModules(prefix: String, seen: inout Set<ObjectIdentifier>,
+                                removeDuplicates: Bool) -> [(String, Module)] {
+        guard !removeDuplicates || seen.insert(ObjectIdentifier(self)).inserted else { return [] }
         var result: [(String, Module)] = [(prefix, self)]
         for (name, child) in namedChildren {
-            result += child.namedModules(prefix: prefix.isEmpty ? name : "\(prefix).\(name)")
+            result += child.collectModules(prefix: prefix.isEmpty ? name : "\(prefix).\(name)", seen: &seen,
+                                           removeDuplicates: removeDuplicates)
         }
         return result
     }
 
-    /// Every parameter with its dotted name, this module's first, then each child's (`named_parameters()`).
+    /// Every parameter with its dotted name, this module's first, then each child's, each tensor once
+    /// (`named_parameters()`).
     public func namedParameters(prefix: String = "") -> [(String, Tensor)] {
-        namedModules(prefix: prefix).flatMap { path, module in module.ownParameters(path: path) }
+        var seen: Set<ObjectIdentifier> = []
+        return namedModules(prefix: prefix).flatMap { path, module in
+            module.ownParameters(path: path).filter { seen.insert(ObjectIdentifier($0.1)).inserted }
+        }
     }
 
     /// This module's own parameters (not its children's), named under `path`.

@@ -1,23 +1,36 @@
 import Kernels
 
-/// One recorded operation in the autograd graph (PyTorch's `grad_fn` node): the inputs it read and a closure that
-/// maps the gradient of its output to gradients of those inputs.
+/// Where the gradient for one input of a recorded operation goes (PyTorch's `next_edges`): the operation that
+/// produced the input, or the leaf tensor itself. Holding the producer rather than the input tensor lets every
+/// intermediate tensor be freed as soon as nothing else uses it - only what a backward closure saved stays alive.
+enum Edge {
+    case node(Node)
+    case leaf(Tensor)
+}
+
+/// One recorded operation in the autograd graph (PyTorch's `grad_fn` node): where its inputs came from and a
+/// closure that maps the gradient of its output to gradients of those inputs.
 final class Node {
     typealias Backward = (_ gradOutput: Tensor, _ needsGrad: [Bool]) -> [Tensor?]
 
     let name: String
-    /// The op's tensor inputs, in argument order (`nil` for an absent optional argument).
-    let inputs: [Tensor?]
+    /// One edge per input that needs a gradient (`nil` for inputs that do not, or absent optional arguments).
+    let edges: [Edge?]
+    /// The shape of each input, to check the gradients the closure returns.
+    let inputShapes: [[Int]?]
     /// Which inputs require a gradient; the closure computes only those (PyTorch's `output_mask`).
-    let needsGrad: [Bool]
+    var needsGrad: [Bool] { edges.map { $0 != nil } }
     /// Freed after the first backward pass, as `retain_graph=False` does.
     private var backwardFunction: Backward?
 
-    init(name: String, inputs: [Tensor?], needsGrad: [Bool], backward: @escaping Backward) {
+    init(name: String, inputs: [Tensor?], backward: @escaping Backward) {
         self.name = name
-        self.inputs = inputs
-        self.needsGrad = needsGrad
-        self.backwardFunction = backward
+        edges = inputs.map { input in
+            guard let input, input.requiresGrad else { return nil }
+            return input.gradFn.map(Edge.node) ?? .leaf(input)
+        }
+        inputShapes = inputs.map { $0?.shape }
+        backwardFunction = backward
     }
 
     func apply(_ gradOutput: Tensor) -> [Tensor?] {
@@ -37,15 +50,13 @@ final class Node {
 func record(
     _ name: String, output: Tensor, inputs: [Tensor?], backward: @escaping Node.Backward
 ) {
-    guard GradMode.isEnabled else { return }
-    let needsGrad = inputs.map { $0?.requiresGrad ?? false }
-    guard needsGrad.contains(true) else { return }
+    guard wouldRecord(inputs) else { return }
     output.requiresGrad = true
-    output.gradFn = Node(name: name, inputs: inputs, needsGrad: needsGrad, backward: backward)
+    output.gradFn = Node(name: name, inputs: inputs, backward: backward)
 }
 
 /// Whether an operation on these inputs would be recorded; lets an op skip saving state for backward.
-func wouldRecord(_ inputs: Tensor?...) -> Bool {
+func wouldRecord(_ inputs: [Tensor?]) -> Bool {
     GradMode.isEnabled && inputs.contains { $0?.requiresGrad ?? false }
 }
 
@@ -60,49 +71,52 @@ extension Tensor {
         let seed: Tensor
         if let gradient {
             require(gradient.shape == shape,
-                         "backward(gradient:) got shape \(gradient.shape) for a tensor of shape \(shape)")
+                    "backward(gradient:) got shape \(gradient.shape) for a tensor of shape \(shape)")
             seed = gradient
         } else {
             require(count == 1, "grad can be implicitly created only for scalar outputs, got shape \(shape)")
             seed = Tensor.ones(shape)
         }
+        guard let root = gradFn else {
+            noGrad { accumulateGrad(seed) }
+            return
+        }
         noGrad {
-            var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
-            for tensor in topologicalOrder().reversed() {
-                guard let gradOutput = pending.removeValue(forKey: ObjectIdentifier(tensor)) else { continue }
-                guard let node = tensor.gradFn else {
-                    tensor.accumulateGrad(gradOutput)
-                    continue
-                }
+            var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
+            for node in Tensor.topologicalOrder(from: root).reversed() {
+                guard let gradOutput = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
                 let gradients = node.apply(gradOutput)
-                for (index, input) in node.inputs.enumerated() where node.needsGrad[index] {
-                    guard let input, let gradient = gradients[index] else { continue }
-                    require(gradient.shape == input.shape,
-                                 "\(node.name) returned a gradient of shape \(gradient.shape) for input \(index) "
-                                 + "of shape \(input.shape)")
-                    let key = ObjectIdentifier(input)
-                    pending[key] = pending[key].map { $0 + gradient } ?? gradient
+                for (index, edge) in node.edges.enumerated() {
+                    guard let edge, let gradient = gradients[index] else { continue }
+                    require(gradient.shape == node.inputShapes[index]!,
+                            "\(node.name) returned a gradient of shape \(gradient.shape) for input \(index) "
+                            + "of shape \(node.inputShapes[index]!)")
+                    switch edge {
+                    case .leaf(let leaf):
+                        leaf.accumulateGrad(gradient)
+                    case .node(let next):
+                        let key = ObjectIdentifier(next)
+                        pending[key] = pending[key].map { $0 + gradient } ?? gradient
+                    }
                 }
             }
         }
     }
 
-    /// Tensors reachable from `self` through recorded inputs that need a gradient, every input before its users.
-    private func topologicalOrder() -> [Tensor] {
-        var order: [Tensor] = []
-        var visited: Set<ObjectIdentifier> = [ObjectIdentifier(self)]
-        // Iterative depth-first search: (tensor, index of the next input to visit).
-        var stack: [(Tensor, Int)] = [(self, 0)]
-        while let (tensor, next) = stack.last {
-            let inputs = tensor.gradFn?.inputs ?? []
-            if next < inputs.count {
+    /// Recorded operations reachable from `root`, every producer before its consumers.
+    private static func topologicalOrder(from root: Node) -> [Node] {
+        var order: [Node] = []
+        var visited: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
+        // Iterative depth-first search: (node, index of the next edge to visit).
+        var stack: [(Node, Int)] = [(root, 0)]
+        while let (node, next) = stack.last {
+            if next < node.edges.count {
                 stack[stack.count - 1].1 = next + 1
-                if let input = inputs[next], tensor.gradFn!.needsGrad[next],
-                   visited.insert(ObjectIdentifier(input)).inserted {
+                if case .node(let input)? = node.edges[next], visited.insert(ObjectIdentifier(input)).inserted {
                     stack.append((input, 0))
                 }
             } else {
-                order.append(tensor)
+                order.append(node)
                 stack.removeLast()
             }
         }
@@ -113,6 +127,8 @@ extension Tensor {
     private func accumulateGrad(_ gradient: Tensor) {
         guard requiresGrad else { return }
         if let grad {
+            require(grad.shape == shape,
+                    "the .grad of a tensor of shape \(shape) has shape \(grad.shape); cannot accumulate into it")
             Elementwise.accumulate(gradient.pointer, into: grad.pointer, count: count)
         } else {
             grad = gradient.copy()

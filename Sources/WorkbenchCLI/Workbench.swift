@@ -6,6 +6,6 @@ struct WorkbenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workbench",
         abstract: "Transfer learning with a Swift engine checked against PyTorch.",
-        subcommands: [Verify.self, Check.self, Inspect.self, Convert.self, Bench.self],
-        defaultSubcommand: Verify.self)
+        subcommands: [Transfer.self, Verify.self, Check.self, Inspect.self, Convert.self, Bench.self],
+        defaultSubcommand: Transfer.self)
 }

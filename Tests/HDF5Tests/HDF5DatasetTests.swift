@@ -59,7 +59,7 @@ struct HDF5DatasetTests {
         let count = 600_000
         let array = HDF5Array(shape: [count], values: [Float](repeating: 1, count: count))
         try withTemporaryFile { path in
-            try HDF5File(path: path, mode: .create).root.write("big", array, gzipLevel: 4)
+            try writeAndClose(path) { try $0.write("big", array, gzipLevel: 4) }
             let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
             #expect(size < count * 4 / 20)
             #expect(try HDF5File(path: path).root.read("big", as: Float.self) == array)
@@ -128,7 +128,7 @@ struct HDF5DatasetTests {
     @Test("readWrite mode adds to an existing file and keeps what was there")
     func readWriteMode() throws {
         try withTemporaryFile { path in
-            try HDF5File(path: path, mode: .create).root.write("first", HDF5Array(scalar: Float(1)))
+            try writeAndClose(path) { try $0.write("first", HDF5Array(scalar: Float(1))) }
             try HDF5File(path: path, mode: .readWrite).root.write("g/second", HDF5Array(scalar: Float(2)))
             let root = try HDF5File(path: path).root
             #expect(try root.childNames() == ["first", "g"])
@@ -139,8 +139,8 @@ struct HDF5DatasetTests {
     @Test("create mode truncates an existing file")
     func createTruncates() throws {
         try withTemporaryFile { path in
-            try HDF5File(path: path, mode: .create).root.write("old", HDF5Array(scalar: Float(1)))
-            try HDF5File(path: path, mode: .create).root.write("new", HDF5Array(scalar: Float(2)))
+            try writeAndClose(path) { try $0.write("old", HDF5Array(scalar: Float(1))) }
+            try writeAndClose(path) { try $0.write("new", HDF5Array(scalar: Float(2))) }
             #expect(try HDF5File(path: path).root.childNames() == ["new"])
         }
     }

@@ -28,8 +28,15 @@ func fixturePath(_ name: String, filePath: String = #filePath) -> String {
 func roundTrip<T: HDF5Scalar>(_ array: HDF5Array<T>, at dataset: String = "/data",
                               gzipLevel: Int? = nil) throws -> (array: HDF5Array<T>, info: HDF5DatasetInfo) {
     try withTemporaryFile { path in
-        try HDF5File(path: path, mode: .create).root.write(dataset, array, gzipLevel: gzipLevel)
+        try writeAndClose(path) { try $0.write(dataset, array, gzipLevel: gzipLevel) }
         let root = try HDF5File(path: path).root
         return (try root.read(dataset, as: T.self, rank: array.rank), try root.info(dataset))
     }
+}
+
+/// Creates `path`, lets `body` write into its root group, and returns only after the file is closed: the
+/// `HDF5File` lives in this function's frame alone, so it is released (closed) on return, before any reopening.
+func writeAndClose(_ path: String, _ body: (HDF5Group) throws -> Void) throws {
+    let file = try HDF5File(path: path, mode: .create)
+    try body(file.root)
 }

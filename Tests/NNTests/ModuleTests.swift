@@ -114,3 +114,16 @@ struct LossModuleTests {
         #expect(criterion(logits, [2, 0]).item() == expected.item())
     }
 }
+
+@Suite("Shared modules")
+struct SharedModuleTests {
+    @Test("a module registered twice is one set of parameters, as named_modules(remove_duplicate=True) sees it")
+    func sharedModule() {
+        let shared = Linear(inFeatures: 3, outFeatures: 3)
+        let model = Sequential(shared, ReLU(), shared)
+        #expect(model.namedModules().count == 3)
+        #expect(model.parameters().count == 2)
+        #expect(model.parameterCount() == 12)
+        #expect(model.stateDict().map(\.key) == ["0.weight", "0.bias", "2.weight", "2.bias"])
+    }
+}

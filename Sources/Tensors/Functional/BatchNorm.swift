@@ -29,9 +29,8 @@ public func batchNorm(
         let n = batch * plane
         require(n > 1, "batch_norm: expected more than 1 value per channel when training, got input \(input.shape)")
         let variance = Tensor.uninitialized([channels])
-        BatchNormKernel.statistics(input: input.pointer, batch: batch, channels: channels, plane: plane,
-                                   mean: mean.pointer, variance: variance.pointer)
-        for c in 0..<channels { invstd.pointer[c] = 1 / (variance.pointer[c] + eps).squareRoot() }
+        BatchNormKernel.statistics(input: input.pointer, batch: batch, channels: channels, plane: plane, eps: eps,
+                                   mean: mean.pointer, variance: variance.pointer, invstd: invstd.pointer)
         if let runningMean, let runningVar {
             let m = Double(momentum)
             let unbias = Double(n) / Double(n - 1)
@@ -46,7 +45,7 @@ public func batchNorm(
             fatalError("batch_norm: running_mean and running_var must be given in evaluation mode")
         }
         mean.assign(runningMean)
-        for c in 0..<channels { invstd.pointer[c] = 1 / (runningVar.pointer[c] + eps).squareRoot() }
+        for c in 0..<channels { invstd.pointer[c] = Float(1 / (Double(runningVar.pointer[c]) + Double(eps)).squareRoot()) }
     }
     let output = Tensor.uninitialized(input.shape)
     BatchNormKernel.normalize(input: input.pointer, output: output.pointer, batch: batch, channels: channels,

@@ -17,6 +17,9 @@ public func conv2d(
     require(weight.shape[1] * groups == input.shape[1],
                  "conv2d: weight \(weight.shape) with groups \(groups) expects \(weight.shape[1] * groups) input "
                  + "channels, got input \(input.shape)")
+    require(stride.height > 0 && stride.width > 0, "conv2d: non-positive stride \(stride) is not supported")
+    require(dilation.height > 0 && dilation.width > 0, "conv2d: dilation \(dilation) should be greater than zero")
+    require(padding.height >= 0 && padding.width >= 0, "conv2d: negative padding \(padding) is not supported")
     if let bias {
         require(bias.shape == [weight.shape[0]], "conv2d: bias shape \(bias.shape) must be [\(weight.shape[0])]")
     }

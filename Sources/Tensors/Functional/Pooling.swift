@@ -11,6 +11,10 @@ public func maxPool2d(
     require(padding.height * 2 <= kernelSize.height && padding.width * 2 <= kernelSize.width,
                  "max_pool2d: padding \(padding) should be at most half of kernel size \(kernelSize)")
     let stride = stride ?? kernelSize
+    require(kernelSize.height > 0 && kernelSize.width > 0, "max_pool2d: kernel size \(kernelSize) must be positive")
+    require(stride.height > 0 && stride.width > 0, "max_pool2d: stride \(stride) should be greater than zero")
+    require(dilation.height > 0 && dilation.width > 0, "max_pool2d: dilation \(dilation) should be greater than zero")
+    require(padding.height >= 0 && padding.width >= 0, "max_pool2d: negative padding \(padding) is not supported")
     let geometry = ConvGeometry(
         batch: input.shape[0], inChannels: input.shape[1], height: input.shape[2], width: input.shape[3],
         outChannels: input.shape[1], kernelHeight: kernelSize.height, kernelWidth: kernelSize.width,
@@ -20,9 +24,12 @@ public func maxPool2d(
                  "max_pool2d: input \(input.shape) is too small for kernel \(kernelSize)")
     let outputShape = [geometry.batch, geometry.inChannels, geometry.outHeight, geometry.outWidth]
     let output = Tensor.uninitialized(outputShape)
-    let indices = UnsafeMutablePointer<Int32>.allocate(capacity: max(output.count, 1))
-    let indexBuffer = IndexBuffer(indices)
-    MaxPoolKernel.forward(input: input.pointer, output: output.pointer, indices: indices, geometry: geometry)
+    guard wouldRecord([input]) else {
+        MaxPoolKernel.forward(input: input.pointer, output: output.pointer, indices: nil, geometry: geometry)
+        return output
+    }
+    let indexBuffer = IndexBuffer(UnsafeMutablePointer<Int32>.allocate(capacity: max(output.count, 1)))
+    MaxPoolKernel.forward(input: input.pointer, output: output.pointer, indices: indexBuffer.pointer, geometry: geometry)
     let inputShape = input.shape
     record("MaxPool2DWithIndicesBackward", output: output, inputs: [input]) { gradOutput, _ in
         let gradInput = Tensor.uninitialized(inputShape)

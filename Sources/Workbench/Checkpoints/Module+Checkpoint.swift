@@ -7,7 +7,8 @@ extension Module {
     /// its bytes - into this model (`model.load_state_dict(torch.load(path, weights_only=True))`).
     ///
     /// Float16, bfloat16 and float64 values become float32. Batch norms saved before PyTorch tracked
-    /// `num_batches_tracked` (module version < 2, or no version recorded) get 0, as PyTorch does. Nothing the file
+    /// `num_batches_tracked` (module version < 2, or no version recorded) keep their current count, as PyTorch's
+    /// `_BatchNorm._load_from_state_dict` does (0 for a new model). Nothing the file
     /// names is executed: unknown pickle globals are refused by name.
     /// - Parameters:
     ///   - strict: missing or unexpected keys are an error.
@@ -20,11 +21,12 @@ extension Module {
         let file = try Checkpoint.load(path: path, options: options)
         var entries = file.entries.map { (key: $0.key, value: Tensor(checkpoint: $0.tensor)) }
         let present = Set(file.keys)
-        for (name, module) in namedModules() where module is BatchNorm2d {
+        for (name, module) in namedModules() {
+            guard let norm = module as? BatchNorm2d, let count = norm.buffer("num_batches_tracked") else { continue }
             let key = name.isEmpty ? "num_batches_tracked" : "\(name).num_batches_tracked"
             let runningMean = name.isEmpty ? "running_mean" : "\(name).running_mean"
             if !present.contains(key), present.contains(runningMean), (file.version(ofModule: name) ?? 1) < 2 {
-                entries.append((key: key, value: Tensor.zeros([])))
+                entries.append((key: key, value: count.copy()))
             }
         }
         return try loadStateDict(entries, strict: strict, skipMismatchedShapes: skipMismatchedShapes)

@@ -93,23 +93,17 @@ public enum TraceReplay {
         let logits = recorder.recording { model(input) }
         guard trace.root.contains("forward") else { throw TraceError.missing(path: trace.path, item: "forward") }
         let stored = try trace.names(in: "forward")
-        var recorded = recorder.outputs
         for entry in stored {
+            // Entries are "NNN_<module>": NNN is the hook call index of the complete forward pass.
             let name = String(entry.drop { $0 != "_" }.dropFirst())
+            let index = Int(entry.prefix { $0 != "_" }) ?? -1
             let expected = try trace.tensor("forward/\(entry)")
-            if c.forwardSubset {
-                guard let match = recorded.firstIndex(where: { $0.name == name }) else {
-                    throw TraceError.malformed(path: trace.path, item: "forward/\(entry)", detail: "this model has no module '\(name)'")
-                }
-                try check("forward", name, recorded.remove(at: match).output, expected, .activation, item: "forward/\(entry)")
-            } else {
-                let index = Int(entry.prefix { $0 != "_" }) ?? -1
-                guard index >= 0, index < recorder.outputs.count, recorder.outputs[index].name == name else {
-                    throw TraceError.malformed(path: trace.path, item: "forward/\(entry)",
-                                               detail: "call \(index) of this model is '\(index >= 0 && index < recorder.outputs.count ? recorder.outputs[index].name : "none")'")
-                }
-                try check("forward", name, recorder.outputs[index].output, expected, .activation, item: "forward/\(entry)")
+            guard index >= 0, index < recorder.outputs.count, recorder.outputs[index].name == name else {
+                let found = index >= 0 && index < recorder.outputs.count ? recorder.outputs[index].name : "none"
+                throw TraceError.malformed(path: trace.path, item: "forward/\(entry)",
+                                           detail: "call \(index) of this model's forward pass is '\(found)'")
             }
+            try check("forward", name, recorder.outputs[index].output, expected, .activation, item: "forward/\(entry)")
         }
         if !c.forwardSubset && stored.count != recorder.outputs.count {
             throw TraceError.malformed(path: trace.path, item: "forward",

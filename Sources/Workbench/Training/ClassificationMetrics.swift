@@ -43,9 +43,19 @@ public struct ClassificationMetrics: Sendable, Equatable {
         }
     }
 
-    /// Unweighted mean over classes (`average="macro"`).
+    /// The classes that occur among the targets or the predictions: those scikit-learn averages over when
+    /// `labels=None`.
+    public var presentClasses: [Int] {
+        (0..<classCount).filter { c in confusion[c].reduce(0, +) > 0 || (0..<classCount).contains { confusion[$0][c] > 0 } }
+    }
+
+    /// Unweighted mean over the present classes (`precision_score(average="macro", zero_division=0)`).
     public var macroPrecision: Double { mean(precision) }
+    /// Unweighted mean over the present classes (`recall_score(average="macro", zero_division=0)`).
     public var macroRecall: Double { mean(recall) }
 
-    private func mean(_ values: [Double]) -> Double { values.isEmpty ? 0 : values.reduce(0, +) / Double(values.count) }
+    private func mean(_ values: [Double]) -> Double {
+        let classes = presentClasses
+        return classes.isEmpty ? 0 : classes.map { values[$0] }.reduce(0, +) / Double(classes.count)
+    }
 }

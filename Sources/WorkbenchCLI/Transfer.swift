@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Workbench
+
+/// `workbench transfer`: the main job - the post's transfer-learning experiment on the embedded model and data.
+struct Transfer: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Transfer learning on the embedded data: scratch vs feature extraction vs fine-tuning.",
+        discussion: """
+            Loads the embedded pretrained resnet18 (Fixtures/models), replaces its fc for the target digits, trains \
+            each setting with cross-entropy and SGD with momentum on a few labelled images per class \
+            (Fixtures/data/target/train), and reports validation accuracy, precision and recall beside PyTorch's \
+            numbers for the same experiment (Fixtures/data/premise_pytorch.json).
+            """)
+
+    @Option(help: "The package root (holding Fixtures/).") var root = "."
+    @Option(help: "Settings, comma-separated: scratch, feature-extraction, feature-extraction-eval, layer4-fc, fine-tune.")
+    var settings = TransferSetting.allCases.map(\.rawValue).joined(separator: ",")
+    @Option(help: "Seeds per setting.") var seeds = 5
+    @Option(help: "Epochs (the PyTorch table uses 15).") var epochs = TransferExperiment.Budget.small.epochs
+
+    func run() throws {
+        let chosen = try settings.split(separator: ",").map { name -> TransferSetting in
+            guard let setting = TransferSetting(rawValue: String(name)) else {
+                throw ValidationError("unknown setting '\(name)'; use \(TransferSetting.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return setting
+        }
+        let fixtures = try EmbeddedFixtures(root: root)
+        var budget = TransferExperiment.Budget.small
+        budget.epochs = epochs
+        let experiment = TransferExperiment(fixtures: fixtures, budget: budget)
+        print("resnet18 (width \(fixtures.baseChannels)) pretrained on digits 0-4, adapted to digits 5-9: "
+              + "\(budget.epochs) epochs, batch \(budget.batchSize), SGD lr \(budget.lr) momentum \(budget.momentum), "
+              + "\(seeds) seeds")
+        let start = Date()
+        let runs = try experiment.run(settings: chosen, seeds: (0..<UInt64(seeds)).map { $0 }) { run in
+            print("  \(run.setting.rawValue) seed \(run.seed): val accuracy "
+                  + "\(String(format: "%.3f", run.metrics.accuracy)), final train loss \(String(format: "%.3f", run.finalLoss))")
+        }
+        print("")
+        print(TransferReport(runs: runs, premisePath: fixtures.premisePath).table())
+        print(String(format: "%.1f s", Date().timeIntervalSince(start)))
+    }
+}

@@ -1,0 +1,17 @@
+import Testing
+import Workbench
+
+@Suite("Classification metrics")
+struct ClassificationMetricsTests {
+    @Test("accuracy, per-class and macro precision and recall follow scikit-learn (zero_division=0, present labels)")
+    func sklearnDefinitions() {
+        // targets 0 0 1 1 2, predictions 0 1 1 1 0; class 3 never occurs and is left out of the macro average.
+        let m = ClassificationMetrics(predictions: [0, 1, 1, 1, 0], targets: [0, 0, 1, 1, 2], classCount: 4)
+        #expect(m.accuracy == 0.6)
+        #expect(m.precision == [0.5, 2.0 / 3.0, 0, 0])
+        #expect(m.recall == [0.5, 1, 0, 0])
+        #expect(m.presentClasses == [0, 1, 2])
+        #expect(abs(m.macroPrecision - (0.5 + 2.0 / 3.0) / 3) < 1e-12)
+        #expect(abs(m.macroRecall - 0.5) < 1e-12)
+    }
+}
