@@ -17,7 +17,13 @@ public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) 
     }
 }
 
-/// How many threads the kernels' own parallel loops use.
+/// How many threads the kernels use (GEMM blocks and parallel loops): the machine's cores, or the
+/// `WORKBENCH_THREADS` environment variable when set (like `torch.set_num_threads`).
 public enum Parallelism {
-    public static let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public static let cores: Int = {
+        if let text = ProcessInfo.processInfo.environment["WORKBENCH_THREADS"], let value = Int(text), value > 0 {
+            return value
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 }

@@ -13,39 +13,53 @@ public enum MaxPoolKernel {
         // Window taps inside the image, per output row and column, computed once.
         let rows = (0..<ho).map { tapRange(output: $0, stride: g.strideH, pad: g.padH, dilation: g.dilationH,
                                              kernel: g.kernelHeight, size: g.height) }
-        let columns = (0..<wo).map { tapRange(output: $0, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
-                                                kernel: g.kernelWidth, size: g.width) }
+        let firstColumn = (0..<wo).map { ow -> Int in
+            let (j0, _) = tapRange(output: ow, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
+                                   kernel: g.kernelWidth, size: g.width)
+            return ow * g.strideW - g.padW + j0 * g.dilationW
+        }
+        // For tap column kj, the outputs whose input column is inside the image.
+        let validColumns = (0..<g.kernelWidth).map { kj in
+            validOutputColumns(offset: kj * g.dilationW - g.padW, geometry: g)
+        }
         parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(ho * wo * 4, 1))) { planes in
-        for plane in planes {
-            let src = input + plane * inPlane
-            let dst = output + plane * ho * wo
-            let idx = indices.map { $0 + plane * ho * wo }
-            for oh in 0..<ho {
-                let (k0, k1) = rows[oh]
-                let ihBase = oh * g.strideH - g.padH
-                for ow in 0..<wo {
-                    let (j0, j1) = columns[ow]
-                    let iwBase = ow * g.strideW - g.padW
-                    // As PyTorch: start from -inf at the first tap inside the image (a window wholly in the
-                    // padding keeps -inf), and take a later tap when `value > best || isnan(value)`.
-                    var bestIndex = (ihBase + k0 * g.dilationH) * g.width + iwBase + j0 * g.dilationW
-                    var best = -Float.infinity
-                    for ki in k0..<k1 {
-                        let row = (ihBase + ki * g.dilationH) * g.width + iwBase
-                        for kj in j0..<j1 {
-                            let position = row + kj * g.dilationW
-                            let v = src[position]
-                            if v > best || v.isNaN {
-                                best = v
-                                bestIndex = position
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: wo) { bestIndex in
+                for plane in planes {
+                    let src = input + plane * inPlane
+                    for oh in 0..<ho {
+                        let dst = output + (plane * ho + oh) * wo
+                        let (k0, k1) = rows[oh]
+                        let ihBase = oh * g.strideH - g.padH
+                        // As PyTorch: start from -inf at the first tap inside the image (a window wholly in the
+                        // padding keeps -inf), then take a later tap when `value > best || isnan(value)`. Taps go
+                        // row by row, column by column, as in ATen, so ties resolve alike; the loop runs across a
+                        // whole output row at once so that the outputs' compare chains overlap.
+                        let firstRow = (ihBase + k0 * g.dilationH) * g.width
+                        for ow in 0..<wo {
+                            dst[ow] = -Float.infinity
+                            bestIndex[ow] = firstRow + firstColumn[ow]
+                        }
+                        for ki in k0..<k1 {
+                            let row = (ihBase + ki * g.dilationH) * g.width - g.padW
+                            for kj in 0..<g.kernelWidth {
+                                let (owStart, owEnd) = validColumns[kj]
+                                let base = row + kj * g.dilationW
+                                for ow in owStart..<owEnd {
+                                    let position = base + ow * g.strideW
+                                    let v = src[position]
+                                    let take = v > dst[ow] || v.isNaN
+                                    dst[ow] = take ? v : dst[ow]
+                                    bestIndex[ow] = take ? position : bestIndex[ow]
+                                }
                             }
                         }
+                        if let indices {
+                            let idx = indices + (plane * ho + oh) * wo
+                            for ow in 0..<wo { idx[ow] = Int32(bestIndex[ow]) }
+                        }
                     }
-                    dst[oh * wo + ow] = best
-                    idx?[oh * wo + ow] = Int32(bestIndex)
                 }
             }
-        }
         }
     }
 

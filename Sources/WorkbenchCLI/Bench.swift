@@ -20,7 +20,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Untimed runs first.") var warmup = 3
 
         func run() {
-            print("swift engine, OpenBLAS \(blasThreadCount) threads, median of \(repeats) after \(warmup) warm-up")
+            print("swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) after \(warmup) warm-up")
             for shape in ConvBenchmark.shapes {
                 print(ConvBenchmark.run(shape, batch: batch, warmup: warmup, repeats: repeats))
             }
@@ -38,7 +38,7 @@ struct Bench: ParsableCommand {
         @Option(help: "Cases, comma-separated (inference, full, frozen, layer4); all by default.") var cases: String?
 
         func run() throws {
-            print("swift engine, OpenBLAS \(blasThreadCount) threads, median of \(repeats) after \(warmup) warm-up")
+            print("swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) after \(warmup) warm-up")
             let selected = try ModelBenchmark.Case.allCases.filter { c in
                 guard let cases else { return true }
                 let names = cases.split(separator: ",").map(String.init)
