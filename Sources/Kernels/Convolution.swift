@@ -10,7 +10,7 @@
 public enum Convolution {
     /// Output planes at least this large are computed image by image (smaller ones batch into one large GEMM,
     /// which OpenBLAS's threads can split).
-    public static let perImagePlaneThreshold = 1024
+    public static let perImagePlaneThreshold = 256
 
     /// Writes `conv2d(input, weight, bias)` into `output`.
     public static func forward(

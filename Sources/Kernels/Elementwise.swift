@@ -2,9 +2,7 @@
 public enum Elementwise {
     /// `output = max(input, 0)` (`torch.relu`); NaN stays NaN, as in PyTorch.
     public static func relu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
-        parallelFor(count) { range in
-            for i in range { output[i] = input[i] <= 0 ? 0 : input[i] }
-        }
+        parallelFor(count) { range in reluRange(input, output, range) }
     }
 
     /// `gradInput = output <= 0 ? 0 : gradOutput` (`threshold_backward` on ReLU's result; NaN passes the gradient).
@@ -12,9 +10,7 @@ public enum Elementwise {
         gradOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
         count: Int
     ) {
-        parallelFor(count) { range in
-            for i in range { gradInput[i] = output[i] <= 0 ? 0 : gradOutput[i] }
-        }
+        parallelFor(count) { range in reluBackwardRange(gradOutput, output, gradInput, range) }
     }
 
     /// `output = a + alpha * b`.
@@ -22,13 +18,7 @@ public enum Elementwise {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, alpha: Float = 1,
         _ output: UnsafeMutablePointer<Float>, count: Int
     ) {
-        parallelFor(count) { range in
-            if alpha == 1 {
-                for i in range { output[i] = a[i] + b[i] }
-            } else {
-                for i in range { output[i] = a[i] + alpha * b[i] }
-            }
-        }
+        parallelFor(count) { range in addRange(a, b, alpha, output, range) }
     }
 
     /// `output = a * b`.
@@ -65,5 +55,30 @@ public enum Elementwise {
             start = end
         }
         return total
+    }
+
+    // The loop bodies are plain functions, not closure bodies: inside a closure the pointers live in the closure
+    // context, which every store might alias, so the loop would reload them and not vectorise.
+
+    private static func reluRange(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        for i in range { output[i] = input[i] <= 0 ? 0 : input[i] }
+    }
+
+    private static func reluBackwardRange(
+        _ gradOutput: UnsafePointer<Float>, _ output: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>,
+        _ range: Range<Int>
+    ) {
+        for i in range { gradInput[i] = output[i] <= 0 ? 0 : gradOutput[i] }
+    }
+
+    private static func addRange(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ alpha: Float, _ output: UnsafeMutablePointer<Float>,
+        _ range: Range<Int>
+    ) {
+        if alpha == 1 {
+            for i in range { output[i] = a[i] + b[i] }
+        } else {
+            for i in range { output[i] = a[i] + alpha * b[i] }
+        }
     }
 }

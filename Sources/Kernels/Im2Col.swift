@@ -7,12 +7,22 @@ public func im2col(
     _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
     into columns: UnsafeMutablePointer<Float>
 ) {
+    let perChannel = g.kernelHeight * g.kernelWidth * g.columnCount
+    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
+        im2colChannels(input, geometry: g, firstChannel: c0, channels: channelRange, into: columns)
+    }
+}
+
+/// The body of ``im2col(_:geometry:firstChannel:channels:into:)`` for some channels: a plain function, so that the
+/// geometry lives in registers rather than in a closure context that every store might alias.
+private func im2colChannels(
+    _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Range<Int>,
+    into columns: UnsafeMutablePointer<Float>
+) {
     let (ho, wo, plane) = (g.outHeight, g.outWidth, g.outPlane)
     let rowLength = g.columnCount
     let inPlane = g.height * g.width
-    let perChannel = g.kernelHeight * g.kernelWidth * rowLength
-    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
-    for c in channelRange {
+    for c in channels {
         for ki in 0..<g.kernelHeight {
             for kj in 0..<g.kernelWidth {
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * rowLength
@@ -24,25 +34,25 @@ public func im2col(
                     for oh in 0..<ho {
                         let ih = oh * g.strideH - g.padH + ki * g.dilationH
                         let dst = outImage + oh * wo
-                        // Rows are short (Wo is 7 to 112): plain loops, which the compiler vectorises, beat
-                        // a memcpy/memset call per row.
                         if ih < 0 || ih >= g.height {
-                            for ow in 0..<wo { dst[ow] = 0 }
+                            dst.update(repeating: 0, count: wo)
                             continue
                         }
                         let src = image + ih * g.width + colOffset
                         for ow in 0..<owStart { dst[ow] = 0 }
-                        if g.strideW == 1 {
-                            for ow in owStart..<owEnd { dst[ow] = src[ow] }
-                        } else {
+                        if g.strideW != 1 {
                             for ow in owStart..<owEnd { dst[ow] = src[ow * g.strideW] }
+                        } else if owEnd - owStart >= 32 {
+                            (dst + owStart).update(from: src + owStart, count: owEnd - owStart)
+                        } else {
+                            // Short rows (late layers): a plain loop beats a memcpy call per row.
+                            for ow in owStart..<owEnd { dst[ow] = src[ow] }
                         }
                         for ow in owEnd..<wo { dst[ow] = 0 }
                     }
                 }
             }
         }
-    }
     }
 }
 
@@ -53,13 +63,22 @@ public func col2im(
     _ columns: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
     into input: UnsafeMutablePointer<Float>
 ) {
+    let perChannel = g.kernelHeight * g.kernelWidth * g.columnCount
+    // Each channel folds into its own input planes, so channels can run in parallel.
+    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
+        col2imChannels(columns, geometry: g, firstChannel: c0, channels: channelRange, into: input)
+    }
+}
+
+/// The body of ``col2im(_:geometry:firstChannel:channels:into:)`` for some channels (a plain function, as above).
+private func col2imChannels(
+    _ columns: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Range<Int>,
+    into input: UnsafeMutablePointer<Float>
+) {
     let (ho, wo, plane) = (g.outHeight, g.outWidth, g.outPlane)
     let rowLength = g.columnCount
     let inPlane = g.height * g.width
-    let perChannel = g.kernelHeight * g.kernelWidth * rowLength
-    // Each channel folds into its own input planes, so channels can run in parallel.
-    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
-    for c in channelRange {
+    for c in channels {
         for ki in 0..<g.kernelHeight {
             for kj in 0..<g.kernelWidth {
                 let row = columns + ((c * g.kernelHeight + ki) * g.kernelWidth + kj) * rowLength
@@ -83,7 +102,6 @@ public func col2im(
                 }
             }
         }
-    }
     }
 }
 

@@ -8,56 +8,63 @@ public enum MaxPoolKernel {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?,
         geometry g: ConvGeometry
     ) {
-        let (ho, wo) = (g.outHeight, g.outWidth)
-        let inPlane = g.height * g.width
         // Window taps inside the image, per output row and column, computed once.
-        let rows = (0..<ho).map { tapRange(output: $0, stride: g.strideH, pad: g.padH, dilation: g.dilationH,
-                                             kernel: g.kernelHeight, size: g.height) }
-        let firstColumn = (0..<wo).map { ow -> Int in
-            let (j0, _) = tapRange(output: ow, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
-                                   kernel: g.kernelWidth, size: g.width)
-            return ow * g.strideW - g.padW + j0 * g.dilationW
+        let rows = (0..<g.outHeight).map { tapRange(output: $0, stride: g.strideH, pad: g.padH,
+                                                     dilation: g.dilationH, kernel: g.kernelHeight, size: g.height) }
+        let columns = (0..<g.outWidth).map { tapRange(output: $0, stride: g.strideW, pad: g.padW,
+                                                      dilation: g.dilationW, kernel: g.kernelWidth, size: g.width) }
+        rows.withUnsafeBufferPointer { rows in
+            columns.withUnsafeBufferPointer { columns in
+                parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(g.outPlane * 4, 1))) { planes in
+                    forwardPlanes(planes, input: input, output: output, indices: indices, geometry: g, rows: rows,
+                                  columns: columns)
+                }
+            }
         }
-        // For tap column kj, the outputs whose input column is inside the image.
-        let validColumns = (0..<g.kernelWidth).map { kj in
-            validOutputColumns(offset: kj * g.dilationW - g.padW, geometry: g)
-        }
-        parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(ho * wo * 4, 1))) { planes in
-            withUnsafeTemporaryAllocation(of: Int.self, capacity: wo) { bestIndex in
-                for plane in planes {
-                    let src = input + plane * inPlane
-                    for oh in 0..<ho {
-                        let dst = output + (plane * ho + oh) * wo
-                        let (k0, k1) = rows[oh]
-                        let ihBase = oh * g.strideH - g.padH
-                        // As PyTorch: start from -inf at the first tap inside the image (a window wholly in the
-                        // padding keeps -inf), then take a later tap when `value > best || isnan(value)`. Taps go
-                        // row by row, column by column, as in ATen, so ties resolve alike; the loop runs across a
-                        // whole output row at once so that the outputs' compare chains overlap.
-                        let firstRow = (ihBase + k0 * g.dilationH) * g.width
-                        for ow in 0..<wo {
-                            dst[ow] = -Float.infinity
-                            bestIndex[ow] = firstRow + firstColumn[ow]
-                        }
-                        for ki in k0..<k1 {
-                            let row = (ihBase + ki * g.dilationH) * g.width - g.padW
-                            for kj in 0..<g.kernelWidth {
-                                let (owStart, owEnd) = validColumns[kj]
-                                let base = row + kj * g.dilationW
-                                for ow in owStart..<owEnd {
-                                    let position = base + ow * g.strideW
-                                    let v = src[position]
-                                    let take = v > dst[ow] || v.isNaN
-                                    dst[ow] = take ? v : dst[ow]
-                                    bestIndex[ow] = take ? position : bestIndex[ow]
-                                }
+    }
+
+    /// The body of ``forward(input:output:indices:geometry:)`` for some planes: a plain function, so that the
+    /// geometry stays in registers rather than in a closure context that every store might alias.
+    private static func forwardPlanes(
+        _ planes: Range<Int>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+        indices: UnsafeMutablePointer<Int32>?, geometry g: ConvGeometry,
+        rows: UnsafeBufferPointer<(Int, Int)>, columns: UnsafeBufferPointer<(Int, Int)>
+    ) {
+        let (ho, wo) = (g.outHeight, g.outWidth)
+        let (width, inPlane) = (g.width, g.height * g.width)
+        let (strideH, strideW, padH, padW, dilationH, dilationW) = (g.strideH, g.strideW, g.padH, g.padW,
+                                                                    g.dilationH, g.dilationW)
+        for plane in planes {
+            let src = input + plane * inPlane
+            let dst = output + plane * ho * wo
+            let idx = indices.map { $0 + plane * ho * wo }
+            for oh in 0..<ho {
+                let (k0, k1) = rows[oh]
+                let ihBase = oh * strideH - padH
+                for ow in 0..<wo {
+                    let (j0, j1) = columns[ow]
+                    let iwBase = ow * strideW - padW
+                    // As PyTorch: start from -inf at the first tap inside the image (a window wholly in the
+                    // padding keeps -inf), and take a later tap when `value > best || isnan(value)`.
+                    var bestIndex = (ihBase + k0 * dilationH) * width + iwBase + j0 * dilationW
+                    // Starting from the first tap's value is the same as from -inf (it is taken unless it is
+                    // -inf, which leaves -inf at that index either way) and saves a store per output.
+                    var best = k0 < k1 && j0 < j1 ? src[bestIndex] : -Float.infinity
+                    for ki in k0..<k1 {
+                        let row = (ihBase + ki * dilationH) * width + iwBase
+                        for kj in j0..<j1 {
+                            let position = row + kj * dilationW
+                            let v = src[position]
+                            // `!(v <= best)` holds when v > best, v is NaN or best is NaN; PyTorch's test is
+                            // `v > best || isnan(v)`, so a NaN best only yields to a later NaN.
+                            if !(v <= best), !best.isNaN || v.isNaN {
+                                best = v
+                                bestIndex = position
                             }
                         }
-                        if let indices {
-                            let idx = indices + (plane * ho + oh) * wo
-                            for ow in 0..<wo { idx[ow] = Int32(bestIndex[ow]) }
-                        }
                     }
+                    dst[oh * wo + ow] = best
+                    idx?[oh * wo + ow] = Int32(bestIndex)
                 }
             }
         }
