@@ -22,14 +22,17 @@ public enum Convolution {
             let image = g.single
             let inImage = g.inChannels * g.height * g.width
             let columnsBuffer = workspace.reserve(g.isPointwise ? 0 : k * plane)
+            withImageTable(image) { table in
             for n in 0..<g.batch {
                 let source = input + n * inImage
                 for group in 0..<g.groups {
-                    let columns = imageColumns(source, geometry: image, group: group, buffer: columnsBuffer)
+                    let columns = imageColumns(source, geometry: image, group: group, buffer: columnsBuffer,
+                                               table: table)
                     sgemm(transposeA: .none, transposeB: .none, m: og, n: plane, k: k,
                           a: weight + group * og * k, lda: k, b: columns, ldb: plane,
                           c: output + (n * g.outChannels + group * og) * plane, ldc: plane)
                 }
+            }
             }
         } else {
             let np = g.columnCount
@@ -122,11 +125,13 @@ public enum Convolution {
         let inImage = g.inChannels * g.height * g.width
         let columnsBuffer = workspace.reserve(k * plane)
         if let gradInput, !g.isPointwise { gradInput.update(repeating: 0, count: g.batch * inImage) }
+        withImageTable(image) { table in
         for n in 0..<g.batch {
             for group in 0..<g.groups {
                 let gradGroup = gradOutput + (n * g.outChannels + group * og) * plane
                 if let gradWeight {
-                    let columns = imageColumns(input + n * inImage, geometry: image, group: group, buffer: columnsBuffer)
+                    let columns = imageColumns(input + n * inImage, geometry: image, group: group,
+                                               buffer: columnsBuffer, table: table)
                     sgemm(transposeA: .none, transposeB: .transpose, m: og, n: k, k: plane,
                           a: gradGroup, lda: plane, b: columns, ldb: plane, beta: n == 0 ? 0 : 1,
                           c: gradWeight + group * og * k, ldc: k)
@@ -143,16 +148,24 @@ public enum Convolution {
                 }
             }
         }
+        }
     }
 
     /// The `[K, P]` im2col matrix of one group of one image: the image itself for pointwise convolutions.
     private static func imageColumns(
-        _ image: UnsafePointer<Float>, geometry single: ConvGeometry, group: Int, buffer: UnsafeMutablePointer<Float>
+        _ image: UnsafePointer<Float>, geometry single: ConvGeometry, group: Int, buffer: UnsafeMutablePointer<Float>,
+        table: UnsafePointer<Int32>?
     ) -> UnsafePointer<Float> {
         let c0 = group * single.groupInChannels
         if single.isPointwise { return image + c0 * single.height * single.width }
-        im2col(image, geometry: single, firstChannel: c0, channels: single.groupInChannels, into: buffer)
+        im2col(image, geometry: single, firstChannel: c0, channels: single.groupInChannels, into: buffer, table: table)
         return UnsafePointer(buffer)
+    }
+
+    /// Runs `body` with the gather table of one image's im2col when its plane is small enough to use one.
+    private static func withImageTable<R>(_ single: ConvGeometry, _ body: (UnsafePointer<Int32>?) -> R) -> R {
+        guard single.outPlane <= gatherPlaneLimit, !single.isPointwise else { return body(nil) }
+        return gatherTable(single).withUnsafeBufferPointer { body($0.baseAddress) }
     }
 }
 

@@ -7,9 +7,78 @@ public func im2col(
     _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
     into columns: UnsafeMutablePointer<Float>
 ) {
-    let perChannel = g.kernelHeight * g.kernelWidth * g.columnCount
-    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
-        im2colChannels(input, geometry: g, firstChannel: c0, channels: channelRange, into: columns)
+    if g.outPlane <= gatherPlaneLimit {
+        gatherTable(g).withUnsafeBufferPointer { table in
+            im2col(input, geometry: g, firstChannel: c0, channels: channels, into: columns, table: table.baseAddress)
+        }
+    } else {
+        im2col(input, geometry: g, firstChannel: c0, channels: channels, into: columns, table: nil)
+    }
+}
+
+/// ``im2col(_:geometry:firstChannel:channels:into:)`` with the ``gatherTable(_:)`` of `g` computed by the caller
+/// (once per convolution rather than once per image), or `nil` to copy row by row.
+func im2col(
+    _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
+    into columns: UnsafeMutablePointer<Float>, table: UnsafePointer<Int32>?
+) {
+    let grain = max(1, 65_536 / max(g.kernelHeight * g.kernelWidth * g.columnCount, 1))
+    parallelFor(channels, grain: grain) { channelRange in
+        if let table {
+            im2colGather(input, geometry: g, firstChannel: c0, channels: channelRange, into: columns, table: table)
+        } else {
+            im2colChannels(input, geometry: g, firstChannel: c0, channels: channelRange, into: columns)
+        }
+    }
+}
+
+/// Output planes up to this size are unfolded through a table of source offsets: their rows (Wo of 1 to 32) are
+/// too short for a copy per row to pay, and one long gather per (channel, tap, image) runs without branches.
+let gatherPlaneLimit = 1024
+
+/// For every kernel tap and output pixel, the input offset `ih * W + iw` it reads, or -1 in the padding.
+/// Shape: `[kh * kw, Ho * Wo]`.
+func gatherTable(_ g: ConvGeometry) -> [Int32] {
+    var table = [Int32](repeating: -1, count: g.kernelHeight * g.kernelWidth * g.outPlane)
+    for ki in 0..<g.kernelHeight {
+        for kj in 0..<g.kernelWidth {
+            let base = (ki * g.kernelWidth + kj) * g.outPlane
+            for oh in 0..<g.outHeight {
+                let ih = oh * g.strideH - g.padH + ki * g.dilationH
+                guard ih >= 0 && ih < g.height else { continue }
+                for ow in 0..<g.outWidth {
+                    let iw = ow * g.strideW - g.padW + kj * g.dilationW
+                    if iw >= 0 && iw < g.width { table[base + oh * g.outWidth + ow] = Int32(ih * g.width + iw) }
+                }
+            }
+        }
+    }
+    return table
+}
+
+/// im2col for small planes through ``gatherTable(_:)``: the load always reads a valid element (offset 0 stands in
+/// for the padding) and a select writes 0 there, so the inner loop has no branch.
+private func im2colGather(
+    _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Range<Int>,
+    into columns: UnsafeMutablePointer<Float>, table: UnsafePointer<Int32>
+) {
+    let (plane, taps, inPlane, batch) = (g.outPlane, g.kernelHeight * g.kernelWidth, g.height * g.width, g.batch)
+    let rowLength = g.columnCount
+    let imageStride = g.inChannels * inPlane
+    for c in channels {
+        for t in 0..<taps {
+            let row = columns + (c * taps + t) * rowLength
+            let offsets = table + t * plane
+            for n in 0..<batch {
+                let src = input + n * imageStride + (c0 + c) * inPlane
+                let dst = row + n * plane
+                for p in 0..<plane {
+                    let offset = Int(offsets[p])
+                    let value = src[max(offset, 0)]
+                    dst[p] = offset >= 0 ? value : 0
+                }
+            }
+        }
     }
 }
 
