@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 
 extension SGD {
@@ -12,12 +13,19 @@ extension SGD {
         parameter.withUnsafeMutableBufferPointer { p in
             grad.withUnsafeBufferPointer { g in
                 guard let p = p.baseAddress, let g = g.baseAddress, parameter.count > 0 else { return }
+                // Large parameters are split across cores (a memory-bound pass over 3 to 5 arrays).
                 if let momentumBuffer {
                     momentumBuffer.withUnsafeMutableBufferPointer { b in
-                        step(p, g, b.baseAddress, count: parameter.count, scalars)
+                        let buffer = b.baseAddress
+                        parallelFor(parameter.count, grain: 65_536) { range in
+                            step(p + range.lowerBound, g + range.lowerBound, buffer.map { $0 + range.lowerBound },
+                                 count: range.count, scalars)
+                        }
                     }
                 } else {
-                    step(p, g, nil, count: parameter.count, scalars)
+                    parallelFor(parameter.count, grain: 65_536) { range in
+                        step(p + range.lowerBound, g + range.lowerBound, nil, count: range.count, scalars)
+                    }
                 }
             }
         }
