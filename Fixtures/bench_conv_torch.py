@@ -12,13 +12,13 @@ Times are medians over --repeats runs after --warmup runs, on float32 CPU tensor
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 import torch
 import torch.nn.functional as F
+
+from tlref.timing import median_ms
 
 
 @dataclass(frozen=True)
@@ -41,18 +41,6 @@ class ConvShape:
 
 
 SHAPES = [ConvShape("layer1", 64, 64, 56), ConvShape("layer4", 512, 512, 7)]
-
-
-def median_ms(run: Callable[[], None], warmup: int, repeats: int) -> float:
-    """Median wall time of `run` in milliseconds after `warmup` untimed calls."""
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def bench(shape: ConvShape, batch: int, warmup: int, repeats: int) -> str:

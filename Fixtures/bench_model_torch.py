@@ -21,8 +21,6 @@ from __future__ import annotations
 import argparse
 import copy
 import resource
-import statistics
-import time
 from typing import Callable
 
 import torch
@@ -30,20 +28,10 @@ import torch.nn.functional as F
 import torchvision
 from torch import nn
 
+from tlref.timing import median_ms
+
 SHAPES = [(8, 224), (32, 64)]
 TRAINABLE_PREFIXES = {"full step": ("",), "frozen step": ("fc.",), "layer4+fc step": ("layer4.", "fc.")}
-
-
-def median_ms(run: Callable[[], None], warmup: int, repeats: int) -> float:
-    """Median wall time of `run` in milliseconds after `warmup` untimed calls."""
-    for _ in range(warmup):
-        run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append((time.perf_counter() - start) * 1e3)
-    return statistics.median(times)
 
 
 def forward_macs(model: nn.Module, size: int) -> int:
