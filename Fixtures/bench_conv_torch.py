@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 import torch.nn.functional as F
