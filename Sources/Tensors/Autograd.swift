@@ -22,9 +22,12 @@ final class Node {
     var needsGrad: [Bool] { edges.map { $0 != nil } }
     /// Freed after the first backward pass, as `retain_graph=False` does.
     private var backwardFunction: Backward?
+    /// The tensors the closure reads, with their storage version when saved.
+    private let savedVersions: [(tensor: Tensor, version: Int)]
 
-    init(name: String, inputs: [Tensor?], backward: @escaping Backward) {
+    init(name: String, inputs: [Tensor?], saved: [Tensor?], backward: @escaping Backward) {
         self.name = name
+        savedVersions = saved.compactMap { $0.map { ($0, $0.storage.version) } }
         edges = inputs.map { input in
             guard let input, input.requiresGrad else { return nil }
             return input.gradFn.map(Edge.node) ?? .leaf(input)
@@ -39,6 +42,12 @@ final class Node {
                 "Trying to backward through \(name) a second time: its saved tensors were freed by the first backward()")
         }
         self.backwardFunction = nil
+        for (tensor, version) in savedVersions where tensor.storage.version != version {
+            fatalError("one of the tensors needed for gradient computation has been modified by an inplace "
+                       + "operation: a tensor of shape \(tensor.shape) saved by \(name) is at version "
+                       + "\(tensor.storage.version); expected version \(version). Change it after backward(), or "
+                       + "work on a copy()")
+        }
         return backwardFunction(gradOutput, needsGrad)
     }
 }
@@ -46,13 +55,16 @@ final class Node {
 /// Records `output` as produced by an operation on `inputs` when grad mode is on and at least one input requires a
 /// gradient; otherwise records nothing, so the backward closure (and what it captures) is dropped at once.
 ///
-/// The closure must not capture `output` itself (that would be a reference cycle): capture `output.detach()`.
+/// The closure must not capture `output` itself (that would be a reference cycle): capture `output.detach()`, and
+/// list in `saved` every tensor whose values the closure reads, so that backward can refuse them if they were
+/// changed in place in the meantime (PyTorch's saved-variable version check).
 func record(
-    _ name: String, output: Tensor, inputs: [Tensor?], backward: @escaping Node.Backward
+    _ name: String, output: Tensor, inputs: [Tensor?], saved: [Tensor?] = [],
+    backward: @escaping Node.Backward
 ) {
     guard wouldRecord(inputs) else { return }
     output.requiresGrad = true
-    output.gradFn = Node(name: name, inputs: inputs, backward: backward)
+    output.gradFn = Node(name: name, inputs: inputs, saved: saved, backward: backward)
 }
 
 /// Whether an operation on these inputs would be recorded; lets an op skip saving state for backward.

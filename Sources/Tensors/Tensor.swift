@@ -110,7 +110,8 @@ public final class Tensor {
     public func withUnsafeMutableBufferPointer<R>(
         _ body: (UnsafeMutableBufferPointer<Float>) throws -> R
     ) rethrows -> R {
-        try body(UnsafeMutableBufferPointer(start: pointer, count: count))
+        storage.version += 1
+        return try body(UnsafeMutableBufferPointer(start: pointer, count: count))
     }
 
     /// A tensor sharing this one's storage, cut off from autograd (`detach()`).
@@ -126,6 +127,7 @@ public final class Tensor {
     /// Overwrites this tensor's values with `source`'s (`copy_` under `no_grad`); shapes must hold as many elements.
     public func assign(_ source: Tensor) {
         require(source.count == count, "cannot assign shape \(source.shape) to shape \(shape)")
+        storage.version += 1
         pointer.update(from: source.pointer, count: count)
     }
 

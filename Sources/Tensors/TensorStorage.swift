@@ -7,6 +7,9 @@ public final class TensorStorage {
     public let pointer: UnsafeMutablePointer<Float>
     /// Number of elements.
     public let count: Int
+    /// Bumped by every in-place change (`_version` in PyTorch), so that backward can refuse values that changed
+    /// after an operation saved them.
+    public internal(set) var version = 0
 
     /// Allocates `count` uninitialised floats.
     public init(uninitializedCount count: Int) {

@@ -68,3 +68,25 @@ struct EdgeCaseTests {
         #expect(w.grad?.toArray() == [4, 4])
     }
 }
+
+@Suite("In-place changes and autograd")
+struct VersionCounterTests {
+    @Test("a saved weight changed in place between forward and backward is refused, as PyTorch refuses it")
+    func modifiedSavedTensor() async {
+        await #expect(processExitsWith: .failure) {
+            let w = Tensor(shape: [1, 2], values: [1, 2], requiresGrad: true)
+            let y = linear(Tensor(shape: [1, 2], values: [3, 4]), weight: w).sum()
+            w.withUnsafeMutableBufferPointer { $0[0] = 5 }
+            y.backward()
+        }
+    }
+
+    @Test("changing a tensor after backward, as an optimizer step does, is fine")
+    func modifiedAfterBackward() {
+        let w = Tensor(shape: [1, 2], values: [1, 2], requiresGrad: true)
+        linear(Tensor(shape: [1, 2], values: [3, 4]), weight: w).sum().backward()
+        w.withUnsafeMutableBufferPointer { $0[0] -= 0.1 * w.grad!.toArray()[0] }
+        linear(Tensor(shape: [1, 2], values: [3, 4]), weight: w).sum().backward()
+        #expect(w.grad?.toArray() == [6, 8])
+    }
+}

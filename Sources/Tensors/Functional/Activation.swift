@@ -5,7 +5,7 @@ public func relu(_ input: Tensor) -> Tensor {
     let output = Tensor.uninitialized(input.shape)
     Elementwise.relu(input.pointer, output.pointer, count: input.count)
     let saved = output.detach()
-    record("ReluBackward", output: output, inputs: [input]) { gradOutput, _ in
+    record("ReluBackward", output: output, inputs: [input], saved: [saved]) { gradOutput, _ in
         let gradInput = Tensor.uninitialized(saved.shape)
         Elementwise.reluBackward(gradOutput: gradOutput.pointer, output: saved.pointer,
                                  gradInput: gradInput.pointer, count: saved.count)

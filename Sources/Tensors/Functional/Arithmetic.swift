@@ -29,7 +29,7 @@ extension Tensor {
         let output = Tensor.uninitialized(lhs.shape)
         Elementwise.multiply(lhs.pointer, rhs.pointer, output.pointer, count: lhs.count)
         let (savedLhs, savedRhs) = (lhs.detach(), rhs.detach())
-        record("MulBackward", output: output, inputs: [lhs, rhs]) { gradOutput, needs in
+        record("MulBackward", output: output, inputs: [lhs, rhs], saved: [savedLhs, savedRhs]) { gradOutput, needs in
             [needs[0] ? gradOutput * savedRhs : nil, needs[1] ? gradOutput * savedLhs : nil]
         }
         return output

@@ -53,7 +53,8 @@ public func batchNorm(
                               weight: weight?.pointer, bias: bias?.pointer)
     let savedInput = input.detach()
     let savedWeight = weight?.detach()
-    record("NativeBatchNormBackward", output: output, inputs: [input, weight, bias]) { gradOutput, needs in
+    record("NativeBatchNormBackward", output: output, inputs: [input, weight, bias],
+           saved: [savedInput, savedWeight]) { gradOutput, needs in
         let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
         let gradWeight = needs[1] ? Tensor.uninitialized([channels]) : nil
         let gradBias = needs[2] ? Tensor.uninitialized([channels]) : nil

@@ -36,7 +36,7 @@ public func conv2d(
                         geometry: geometry, workspace: Workspaces.current)
     let savedInput = input.detach()
     let savedWeight = weight.detach()
-    record("ConvolutionBackward", output: output, inputs: [input, weight, bias]) { gradOutput, needs in
+    record("ConvolutionBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) { gradOutput, needs in
         let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
         let gradWeight = needs[1] ? Tensor.uninitialized(savedWeight.shape) : nil
         let gradBias = needs[2] ? Tensor.uninitialized([geometry.outChannels]) : nil

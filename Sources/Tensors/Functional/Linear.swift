@@ -20,7 +20,7 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
           c: output.pointer, ldc: outFeatures)
     let savedInput = input.detach()
     let savedWeight = weight.detach()
-    record("AddmmBackward", output: output, inputs: [input, weight, bias]) { gradOutput, needs in
+    record("AddmmBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) { gradOutput, needs in
         var gradInput: Tensor?
         var gradWeight: Tensor?
         var gradBias: Tensor?
