@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(
             name: "WorkbenchCLI",
             dependencies: [
-                "Workbench", "Kernels", "Tensors", "Checkpoints", "NN", "Vision",
+                "Workbench", "Kernels", "Tensors", "Checkpoints", "NN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Kernels
-import Vision
 import Workbench
 
 /// `workbench bench`: speed measurements to run beside the PyTorch scripts under Fixtures/.
@@ -75,9 +74,7 @@ struct Bench: ParsableCommand {
         func run() throws {
             let m = try DataLoaderBenchmark.imagesPerSecond(root: folder, workers: workers, batchSize: batch,
                                                             epochs: epochs)
-            print("swift ImageFolder + DataLoader: \(String(format: "%.1f", m.imagesPerSecond)) images/s "
-                  + "(\(m.images) images per epoch, median epoch \(String(format: "%.1f", m.medianEpochMilliseconds)) ms, "
-                  + "\(m.workers) workers, batch \(m.batchSize))")
+            print("swift ImageFolder + DataLoader: \(m)")
         }
     }
 }

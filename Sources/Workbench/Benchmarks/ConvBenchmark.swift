@@ -29,22 +29,19 @@ public enum ConvBenchmark {
     /// Runs one shape and returns its report line, e.g.
     /// `layer1 64x64x3x3 56x56 b8: fwd 12.3 ms (45.6 GFLOPS), fwd+bwd 40.1 ms (41.9 GFLOPS)`.
     public static func run(_ shape: Shape, batch: Int, warmup: Int, repeats: Int) -> String {
-        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
-        func values(_ count: Int, scale: Float) -> [Float] {
-            (0..<count).map { _ in
-                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                return (Float(state >> 40) / Float(1 << 24) * 2 - 1) * scale
-            }
+        func values(_ name: String, _ count: Int, bound: Float) -> [Float] {
+            PortableRandom(name: name, seed: 0).symmetric(count, bound: bound)
         }
         let input = Tensor(shape: [batch, shape.inChannels, shape.size, shape.size],
-                           values: values(batch * shape.inChannels * shape.size * shape.size, scale: 1),
+                           values: values("input", batch * shape.inChannels * shape.size * shape.size, bound: 1),
                            requiresGrad: true)
         let weight = Tensor(shape: [shape.outChannels, shape.inChannels, 3, 3],
-                            values: values(shape.outChannels * shape.inChannels * 9,
-                                           scale: (6 / Float(shape.inChannels * 9)).squareRoot()),
+                            values: values("weight", shape.outChannels * shape.inChannels * 9,
+                                           bound: (6 / Float(shape.inChannels * 9)).squareRoot()),
                             requiresGrad: true)
         let gradOutput = Tensor(shape: [batch, shape.outChannels, shape.size, shape.size],
-                                values: values(batch * shape.outChannels * shape.size * shape.size, scale: 1))
+                                values: values("grad_output", batch * shape.outChannels * shape.size * shape.size,
+                                               bound: 1))
         let forward = Timing.medianMilliseconds(warmup: warmup, repeats: repeats) {
             _ = conv2d(input, weight: weight, padding: 1)
         }

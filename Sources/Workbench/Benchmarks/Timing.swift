@@ -4,12 +4,12 @@ import Foundation
 /// the committed PyTorch scripts use, so the two can be compared as a ratio.
 public enum Timing {
     /// Median milliseconds of `body` over `repeats` timed runs after `warmup` untimed ones.
-    public static func medianMilliseconds(warmup: Int, repeats: Int, _ body: () -> Void) -> Double {
-        for _ in 0..<warmup { body() }
+    public static func medianMilliseconds(warmup: Int, repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        for _ in 0..<warmup { try body() }
         var times: [Double] = []
         for _ in 0..<max(repeats, 1) {
             let start = DispatchTime.now().uptimeNanoseconds
-            body()
+            try body()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
         }
         times.sort()

@@ -7,10 +7,4 @@ extension HDF5Group {
         let array = try read(dataset, as: Float.self)
         return Tensor(shape: array.shape, values: array.values, requiresGrad: requiresGrad)
     }
-
-    /// Writes a tensor as a float32 dataset of its shape.
-    public func writeTensor(_ dataset: String, _ tensor: Tensor, gzipLevel: Int? = 4) throws {
-        try write(dataset, HDF5Array(shape: tensor.shape, values: tensor.toArray()),
-                  gzipLevel: tensor.rank == 0 ? nil : gzipLevel)
-    }
 }

@@ -6,20 +6,16 @@ import Vision
 
 /// The post's training loop - forward, cross-entropy, backward, SGD with momentum - and its evaluation.
 public enum Trainer {
-    /// Hyperparameters of one run.
+    /// Hyperparameters of one run (batch size and order belong to the ``DataLoader``).
     public struct Options: Sendable {
         public var epochs: Int
-        public var batchSize: Int
         public var lr: Double
         public var momentum: Double
-        public var seed: UInt64
 
-        public init(epochs: Int, batchSize: Int, lr: Double, momentum: Double = 0.9, seed: UInt64 = 0) {
+        public init(epochs: Int, lr: Double, momentum: Double = 0.9) {
             self.epochs = epochs
-            self.batchSize = batchSize
             self.lr = lr
             self.momentum = momentum
-            self.seed = seed
         }
     }
 

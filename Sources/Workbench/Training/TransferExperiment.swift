@@ -62,8 +62,7 @@ public struct TransferExperiment {
                                         transform: transform, cacheDecoded: true)
                 let history = try Trainer.fit(
                     model, setting: setting, train: loader,
-                    options: .init(epochs: budget.epochs, batchSize: budget.batchSize, lr: budget.lr,
-                                   momentum: budget.momentum, seed: seed))
+                    options: .init(epochs: budget.epochs, lr: budget.lr, momentum: budget.momentum))
                 let metrics = try Trainer.evaluate(model, on: validationLoader, classCount: train.classes.count)
                 let run = Run(setting: setting, seed: seed, metrics: metrics, finalLoss: history.last?.meanLoss ?? 0)
                 runs.append(run)

@@ -1,4 +1,4 @@
-import Dispatch
+import Vision
 
 /// Throughput of the input pipeline alone: an ``ImageFolder`` decoded and transformed to `crop x crop` tensors
 /// by a ``DataLoader``, to compare with torchvision's ImageFolder + DataLoader on the same folder
@@ -33,15 +33,9 @@ public enum DataLoaderBenchmark {
         let dataset = try ImageFolder(root: root)
         let transform = Compose([Resize(resize), CenterCrop(crop), Normalize.imageNet])
         let loader = DataLoader(dataset, batchSize: batchSize, transform: transform, workers: workers)
-        var times: [Double] = []
-        for run in 0...max(epochs, 1) {
-            let start = DispatchTime.now().uptimeNanoseconds
+        let median = try Timing.medianMilliseconds(warmup: 1, repeats: epochs) {
             for result in loader { _ = try result.get() }
-            if run > 0 { times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6) }
         }
-        times.sort()
-        let median = times.count % 2 == 1 ? times[times.count / 2]
-            : (times[times.count / 2 - 1] + times[times.count / 2]) / 2
         return Measurement(imagesPerSecond: Double(dataset.count) / (median / 1000), medianEpochMilliseconds: median,
                            images: dataset.count, workers: workers, batchSize: batchSize)
     }
