@@ -37,12 +37,16 @@ def relu_case(name: str, description: str, shape: tuple[int, ...]) -> CaseSpec:
 
 
 def max_pool2d_case(name: str, description: str, shape: tuple[int, ...], kernel: int, stride: int,
-                    padding: int = 0, dilation: int = 1, all_negative: bool = False) -> CaseSpec:
-    """An `F.max_pool2d` case (ceil_mode False); `all_negative` shifts inputs below -1 to expose zero padding."""
+                    padding: int = 0, dilation: int = 1, all_negative: bool = False, ties: bool = False) -> CaseSpec:
+    """An `F.max_pool2d` case (ceil_mode False); `all_negative` shifts inputs below -1 to expose zero padding;
+    `ties` draws ReLU'd small integers instead, so most windows hold several equal maxima (as after a ReLU in a
+    ResNet) and the recorded gradient shows which of them PyTorch picks."""
     attrs = {"kernel_size": (kernel, kernel), "stride": (stride, stride), "padding": (padding, padding),
              "dilation": (dilation, dilation), "ceil_mode": 0}
 
     def draw() -> dict[str, torch.Tensor]:
+        if ties:
+            return {"input": torch.randint(-3, 3, shape).float().relu()}
         values = torch.randn(shape)
         return {"input": _distinct_nonzero(-(values.abs() + 1.0) if all_negative else values)}
 
@@ -115,6 +119,16 @@ MAX_POOL2D_CASES = [
                     "Catches dilation being ignored in the pooling window or the output size, with stride 1 "
                     "overlaps.",
                     (1, 3, 7, 9), kernel=3, stride=1, padding=1, dilation=2),
+    max_pool2d_case("max_pool2d_3x3_s2_p1_ties_b2_c3_11x21",
+                    "Catches a pool that picks another of several equal maxima than PyTorch's first in row-major "
+                    "order (the gradient goes elsewhere), over more than eight output columns.",
+                    (2, 3, 11, 21), kernel=3, stride=2, padding=1, ties=True),
+    max_pool2d_case("max_pool2d_3x3_s3_p1_ties_b1_c2_10x20",
+                    "Catches tie-breaking or window errors for a stride other than 1 and 2.",
+                    (1, 2, 10, 20), kernel=3, stride=3, padding=1, ties=True),
+    max_pool2d_case("max_pool2d_2x2_s1_ties_b1_c2_9x19",
+                    "Catches tie-breaking errors for overlapping stride-1 windows.",
+                    (1, 2, 9, 19), kernel=2, stride=1, ties=True),
 ]
 
 ADAPTIVE_AVG_POOL2D_CASES = [

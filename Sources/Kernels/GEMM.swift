@@ -15,11 +15,12 @@ public enum Transpose {
 /// Threading is the kernels' own: OpenBLAS runs single-threaded, and a large product is split into one block of
 /// columns (or rows) per core on the same worker pool as every other parallel loop. With OpenBLAS's own threads
 /// beside that pool, its idle workers spin in `sched_yield` while the memory-bound loops between GEMMs run, and the
-/// two pools fight over the cores (10% of a 32x64 ResNet forward pass went to the scheduler).
+/// two pools fight over the cores (10% of a 32x64 ResNet forward pass went to the scheduler). Pass
+/// `threaded: false` from code that already runs one task per core.
 public func sgemm(
     transposeA: Transpose, transposeB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-    c: UnsafeMutablePointer<Float>, ldc: Int
+    c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true
 ) {
     guard m > 0, n > 0 else { return }
     _ = BLASThreading.singleThreaded
@@ -32,7 +33,7 @@ public func sgemm(
         cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas, Int32(m), Int32(n), Int32(k), alpha,
                     a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-    let chunks = m * n * k >= BLASThreading.parallelWork ? Parallelism.cores : 1
+    let chunks = threaded && m * n * k >= BLASThreading.parallelWork ? Parallelism.cores : 1
     if chunks > 1 && n >= 64 * chunks && n >= m {
         // Column blocks: C[:, j0..<j1] = op(A) * op(B)[:, j0..<j1].
         parallelFor(chunks, grain: 1) { range in

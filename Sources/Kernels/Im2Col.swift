@@ -7,22 +7,25 @@ public func im2col(
     _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
     into columns: UnsafeMutablePointer<Float>
 ) {
-    if g.outPlane <= gatherPlaneLimit {
-        gatherTable(g).withUnsafeBufferPointer { table in
-            im2col(input, geometry: g, firstChannel: c0, channels: channels, into: columns, table: table.baseAddress)
-        }
-    } else {
-        im2col(input, geometry: g, firstChannel: c0, channels: channels, into: columns, table: nil)
+    withGatherTable(g) { table in
+        im2col(input, geometry: g, firstChannel: c0, channels: channels, into: columns, table: table)
     }
 }
 
+/// Runs `body` with the ``gatherTable(_:)`` of `g` when its output plane is small enough to use one, else `nil`.
+func withGatherTable<R>(_ g: ConvGeometry, _ body: (UnsafePointer<Int32>?) -> R) -> R {
+    guard g.outPlane <= gatherPlaneLimit else { return body(nil) }
+    return gatherTable(g).withUnsafeBufferPointer { body($0.baseAddress) }
+}
+
 /// ``im2col(_:geometry:firstChannel:channels:into:)`` with the ``gatherTable(_:)`` of `g` computed by the caller
-/// (once per convolution rather than once per image), or `nil` to copy row by row.
+/// (once per convolution rather than once per image), or `nil` to copy row by row. The table depends on the
+/// image geometry only, so one table serves any batch size. `threaded: false` runs on the calling thread.
 func im2col(
     _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
-    into columns: UnsafeMutablePointer<Float>, table: UnsafePointer<Int32>?
+    into columns: UnsafeMutablePointer<Float>, table: UnsafePointer<Int32>?, threaded: Bool = true
 ) {
-    let grain = max(1, 65_536 / max(g.kernelHeight * g.kernelWidth * g.columnCount, 1))
+    let grain = threaded ? max(1, 65_536 / max(g.kernelHeight * g.kernelWidth * g.columnCount, 1)) : channels
     parallelFor(channels, grain: grain) { channelRange in
         if let table {
             im2colGather(input, geometry: g, firstChannel: c0, channels: channelRange, into: columns, table: table)
@@ -130,11 +133,12 @@ private func im2colChannels(
 /// as `torch.nn.functional.fold`). The destination channels must be zeroed (or hold values to add to) beforehand.
 public func col2im(
     _ columns: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
-    into input: UnsafeMutablePointer<Float>
+    into input: UnsafeMutablePointer<Float>, threaded: Bool = true
 ) {
     let perChannel = g.kernelHeight * g.kernelWidth * g.columnCount
     // Each channel folds into its own input planes, so channels can run in parallel.
-    parallelFor(channels, grain: max(1, 65_536 / max(perChannel, 1))) { channelRange in
+    let grain = threaded ? max(1, 65_536 / max(perChannel, 1)) : channels
+    parallelFor(channels, grain: grain) { channelRange in
         col2imChannels(columns, geometry: g, firstChannel: c0, channels: channelRange, into: input)
     }
 }

@@ -17,6 +17,20 @@ public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) 
     }
 }
 
+/// Splits `0..<count` into `chunks` contiguous ranges and runs `body(chunk, range)` on them in parallel, one
+/// task per chunk, so that each chunk can own a slice of a scratch buffer (image-parallel convolution). With one
+/// chunk, `body` runs on the calling thread.
+public func parallelChunks(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ range: Range<Int>) -> Void) {
+    let chunks = max(1, min(chunks, count))
+    guard chunks > 1 else {
+        if count > 0 { body(0, 0..<count) }
+        return
+    }
+    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+    }
+}
+
 /// How many threads the kernels use (GEMM blocks and parallel loops): the machine's cores, or the
 /// `WORKBENCH_THREADS` environment variable when set (like `torch.set_num_threads`).
 public enum Parallelism {

@@ -4,6 +4,10 @@
 /// Shapes: input `[N, C, H, W]`; output and indices `[N, C, Ho, Wo]`; an index is the flat `h * W + w` position in
 /// its input plane.
 public enum MaxPoolKernel {
+    /// Output columns computed together, in SIMD lanes.
+    typealias Lanes = SIMD8<Float>
+    typealias LaneIndices = SIMD8<Int32>
+
     public static func forward(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?,
         geometry g: ConvGeometry
@@ -11,61 +15,114 @@ public enum MaxPoolKernel {
         // Window taps inside the image, per output row and column, computed once.
         let rows = (0..<g.outHeight).map { tapRange(output: $0, stride: g.strideH, pad: g.padH,
                                                      dilation: g.dilationH, kernel: g.kernelHeight, size: g.height) }
-        let columns = (0..<g.outWidth).map { tapRange(output: $0, stride: g.strideW, pad: g.padW,
-                                                      dilation: g.dilationW, kernel: g.kernelWidth, size: g.width) }
+        let paddedWidth = (g.outWidth + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
+        // The first in-image column of each output column's window (lanes past the output width repeat column 0).
+        let firstColumns = (0..<paddedWidth).map { ow -> Int32 in
+            let column = ow < g.outWidth ? ow : 0
+            let (j0, _) = tapRange(output: column, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
+                                   kernel: g.kernelWidth, size: g.width)
+            return Int32(column * g.strideW - g.padW + j0 * g.dilationW)
+        }
         rows.withUnsafeBufferPointer { rows in
-            columns.withUnsafeBufferPointer { columns in
+            firstColumns.withUnsafeBufferPointer { firstColumns in
                 parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(g.outPlane * 4, 1))) { planes in
                     forwardPlanes(planes, input: input, output: output, indices: indices, geometry: g, rows: rows,
-                                  columns: columns)
+                                  firstColumns: firstColumns.baseAddress!, paddedWidth: paddedWidth)
                 }
             }
         }
     }
 
-    /// The body of ``forward(input:output:indices:geometry:)`` for some planes: a plain function, so that the
-    /// geometry stays in registers rather than in a closure context that every store might alias.
+    /// The body of ``forward(input:output:indices:geometry:)`` for some planes, in two separable passes that
+    /// give PyTorch's result exactly:
+    /// 1. along each input row, the best of every output column's taps (a copy of the row padded with `-inf`
+    ///    makes every tap a plain load, and taps in the padding never win);
+    /// 2. down the rows of each output row's window, the best of those row results.
+    ///
+    /// Both passes use PyTorch's rule, in row-major tap order: start from `-inf` at the first tap inside the
+    /// image, take a later value when `value > best || isnan(value)`. Row by row this keeps the first maximum
+    /// (the earliest row holding it, then the earliest column in that row) and the last NaN - the same tap the
+    /// one-pass scan picks. Lanes and selects rather than branches: after a ReLU the comparisons are
+    /// unpredictable, and a branchy scan spent most of its time in mispredictions.
     private static func forwardPlanes(
         _ planes: Range<Int>, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
         indices: UnsafeMutablePointer<Int32>?, geometry g: ConvGeometry,
-        rows: UnsafeBufferPointer<(Int, Int)>, columns: UnsafeBufferPointer<(Int, Int)>
+        rows: UnsafeBufferPointer<(Int, Int)>, firstColumns: UnsafePointer<Int32>, paddedWidth: Int
     ) {
-        let (ho, wo) = (g.outHeight, g.outWidth)
-        let (width, inPlane) = (g.width, g.height * g.width)
-        let (strideH, strideW, padH, padW, dilationH, dilationW) = (g.strideH, g.strideW, g.padH, g.padW,
-                                                                    g.dilationH, g.dilationW)
+        let (ho, wo, width, height) = (g.outHeight, g.outWidth, g.width, g.height)
+        let (strideW, padW, dilationW, kernelW) = (g.strideW, g.padW, g.dilationW, g.kernelWidth)
+        let lanes = Lanes.scalarCount
+        // Row copy: padW of -inf, the row, then -inf up to the furthest load of the last lane block
+        // (+ 2 * lanes for the paired load of stride 2).
+        let rowLength = padW + (paddedWidth - 1) * strideW + (kernelW - 1) * dilationW + 2 * lanes + 1
+        let rowCopy = allocateFloats(rowLength)
+        let rowBest = allocateFloats(height * paddedWidth)
+        let rowIndex = UnsafeMutablePointer<Int32>.allocate(capacity: height * paddedWidth)
+        let outBest = allocateFloats(paddedWidth)
+        let outIndex = UnsafeMutablePointer<Int32>.allocate(capacity: paddedWidth)
+        defer {
+            deallocateFloats(rowCopy)
+            deallocateFloats(rowBest)
+            rowIndex.deallocate()
+            deallocateFloats(outBest)
+            outIndex.deallocate()
+        }
+        rowCopy.update(repeating: -.infinity, count: rowLength)
+        let laneOffsets = LaneIndices(0, 1, 2, 3, 4, 5, 6, 7) &* Int32(strideW)
         for plane in planes {
-            let src = input + plane * inPlane
+            let src = input + plane * height * width
+            // Pass 1: every input row.
+            for ih in 0..<height {
+                (rowCopy + padW).update(from: src + ih * width, count: width)
+                let best = rowBest + ih * paddedWidth
+                let index = rowIndex + ih * paddedWidth
+                for ow in stride(from: 0, to: paddedWidth, by: lanes) {
+                    var b = Lanes(repeating: -.infinity)
+                    var i = UnsafeRawPointer(firstColumns + ow).loadUnaligned(as: LaneIndices.self)
+                    let base = ow * strideW
+                    for kj in 0..<kernelW {
+                        let tap = base + kj * dilationW
+                        let v: Lanes
+                        if strideW == 1 {
+                            v = UnsafeRawPointer(rowCopy + tap).loadUnaligned(as: Lanes.self)
+                        } else if strideW == 2 {
+                            v = UnsafeRawPointer(rowCopy + tap).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+                        } else {
+                            var gathered = Lanes()
+                            for lane in 0..<lanes { gathered[lane] = rowCopy[tap + lane * strideW] }
+                            v = gathered
+                        }
+                        let take = (v .> b) .| (v .!= v)
+                        b.replace(with: v, where: take)
+                        i.replace(with: laneOffsets &+ Int32(tap - padW), where: take)
+                    }
+                    UnsafeMutableRawPointer(best + ow).storeBytes(of: b, as: Lanes.self)
+                    UnsafeMutableRawPointer(index + ow).storeBytes(of: i, as: LaneIndices.self)
+                }
+            }
+            // Pass 2: every output row.
             let dst = output + plane * ho * wo
             let idx = indices.map { $0 + plane * ho * wo }
             for oh in 0..<ho {
                 let (k0, k1) = rows[oh]
-                let ihBase = oh * strideH - padH
-                for ow in 0..<wo {
-                    let (j0, j1) = columns[ow]
-                    let iwBase = ow * strideW - padW
-                    // As PyTorch: start from -inf at the first tap inside the image (a window wholly in the
-                    // padding keeps -inf), and take a later tap when `value > best || isnan(value)`.
-                    var bestIndex = (ihBase + k0 * dilationH) * width + iwBase + j0 * dilationW
-                    // Starting from the first tap's value is the same as from -inf (it is taken unless it is
-                    // -inf, which leaves -inf at that index either way) and saves a store per output.
-                    var best = k0 < k1 && j0 < j1 ? src[bestIndex] : -Float.infinity
+                let firstRow = Int32((oh * g.strideH - g.padH + k0 * g.dilationH) * width)
+                for ow in stride(from: 0, to: paddedWidth, by: lanes) {
+                    var b = Lanes(repeating: -.infinity)
+                    var i = UnsafeRawPointer(firstColumns + ow).loadUnaligned(as: LaneIndices.self) &+ firstRow
                     for ki in k0..<k1 {
-                        let row = (ihBase + ki * dilationH) * width + iwBase
-                        for kj in j0..<j1 {
-                            let position = row + kj * dilationW
-                            let v = src[position]
-                            // `!(v <= best)` holds when v > best, v is NaN or best is NaN; PyTorch's test is
-                            // `v > best || isnan(v)`, so a NaN best only yields to a later NaN.
-                            if !(v <= best), !best.isNaN || v.isNaN {
-                                best = v
-                                bestIndex = position
-                            }
-                        }
+                        let ih = oh * g.strideH - g.padH + ki * g.dilationH
+                        let v = UnsafeRawPointer(rowBest + ih * paddedWidth + ow).loadUnaligned(as: Lanes.self)
+                        let take = (v .> b) .| (v .!= v)
+                        b.replace(with: v, where: take)
+                        let columns = UnsafeRawPointer(rowIndex + ih * paddedWidth + ow)
+                            .loadUnaligned(as: LaneIndices.self)
+                        i.replace(with: columns &+ Int32(ih * width), where: take)
                     }
-                    dst[oh * wo + ow] = best
-                    idx?[oh * wo + ow] = Int32(bestIndex)
+                    UnsafeMutableRawPointer(outBest + ow).storeBytes(of: b, as: Lanes.self)
+                    UnsafeMutableRawPointer(outIndex + ow).storeBytes(of: i, as: LaneIndices.self)
                 }
+                (dst + oh * wo).update(from: outBest, count: wo)
+                idx.map { ($0 + oh * wo).update(from: outIndex, count: wo) }
             }
         }
     }
