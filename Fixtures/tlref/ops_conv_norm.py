@@ -126,6 +126,22 @@ CONV2D_CASES = [
                 "Catches errors in the im2col-free 1x1 stride-1 path (a plain GEMM over channels) and its bias "
                 "gradient.",
                 batch=3, in_channels=13, out_channels=5, size=(5, 7), kernel=1),
+    conv2d_case("conv2d_3x3_pad1_groups2_nobias_b4_c6_o4_16x17",
+                "Catches errors in the image-parallel schedule for large planes (Ho*Wo >= 256, an even batch split "
+                "into whole images per core): weight gradients summed over the cores' partial sums, per-image "
+                "input gradients, groups.",
+                batch=4, in_channels=6, out_channels=4, size=(16, 17), kernel=3, padding=1, groups=2, bias=False),
+    conv2d_case("conv2d_1x1_s1_b4_c6_o5_16x16",
+                "Catches errors in the image-parallel pointwise path that multiplies each image in place, with no "
+                "im2col matrix.",
+                batch=4, in_channels=6, out_channels=5, size=(16, 16), kernel=1),
+    conv2d_case("conv2d_3x3_s2_p1_groups2_b8_c4_o6_9x9",
+                "Catches errors in the image-parallel schedule for small planes: one GEMM per core over its images, "
+                "the permute of its [O, count, P] product and the transposed gradients, with groups.",
+                batch=8, in_channels=4, out_channels=6, size=(9, 9), kernel=3, stride=2, padding=1, groups=2),
+    conv2d_case("conv2d_1x1_s1_b8_c6_o5_3x5",
+                "Catches errors in pointwise convolutions on small planes, unfolded over several images at once.",
+                batch=8, in_channels=6, out_channels=5, size=(3, 5), kernel=1),
 ]
 
 BATCH_NORM_CASES = [

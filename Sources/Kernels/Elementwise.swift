@@ -60,15 +60,38 @@ public enum Elementwise {
     // The loop bodies are plain functions, not closure bodies: inside a closure the pointers live in the closure
     // context, which every store might alias, so the loop would reload them and not vectorise.
 
+    // ReLU and its backward run in explicit lanes: written as scalar selects, LLVM turned the backward into a
+    // branch per element (it may not load gradOutput where the select does not need it), 6% of a training step.
+    typealias Lanes = SIMD16<Float>
+
     private static func reluRange(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
-        for i in range { output[i] = input[i] <= 0 ? 0 : input[i] }
+        var i = range.lowerBound
+        while i + Lanes.scalarCount <= range.upperBound {
+            let x = UnsafeRawPointer(input + i).loadUnaligned(as: Lanes.self)
+            UnsafeMutableRawPointer(output + i).storeBytes(of: x.replacing(with: 0, where: x .<= 0), as: Lanes.self)
+            i += Lanes.scalarCount
+        }
+        while i < range.upperBound {
+            output[i] = input[i] <= 0 ? 0 : input[i]
+            i += 1
+        }
     }
 
     private static func reluBackwardRange(
         _ gradOutput: UnsafePointer<Float>, _ output: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>,
         _ range: Range<Int>
     ) {
-        for i in range { gradInput[i] = output[i] <= 0 ? 0 : gradOutput[i] }
+        var i = range.lowerBound
+        while i + Lanes.scalarCount <= range.upperBound {
+            let y = UnsafeRawPointer(output + i).loadUnaligned(as: Lanes.self)
+            let g = UnsafeRawPointer(gradOutput + i).loadUnaligned(as: Lanes.self)
+            UnsafeMutableRawPointer(gradInput + i).storeBytes(of: g.replacing(with: 0, where: y .<= 0), as: Lanes.self)
+            i += Lanes.scalarCount
+        }
+        while i < range.upperBound {
+            gradInput[i] = output[i] <= 0 ? 0 : gradOutput[i]
+            i += 1
+        }
     }
 
     private static func addRange(
