@@ -15,7 +15,8 @@ public func im2col(
 }
 
 /// im2col through a zero-bordered copy of each input plane: every kernel tap of every output row is then a
-/// plain strided copy of `Wo` values, with no test for the padding.
+/// plain strided copy of `Wo` values, with no test for the padding. The copy has slack after its last row, so
+/// that the common row widths (2 to 16, stride 1 or 2) copy as whole SIMD vectors.
 private func im2colPadded(
     _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Range<Int>,
     into columns: UnsafeMutablePointer<Float>
@@ -25,9 +26,8 @@ private func im2colPadded(
     let (kh, kw, sh, sw, dh, dw) = (g.kernelHeight, g.kernelWidth, g.strideH, g.strideW, g.dilationH, g.dilationW)
     let rowLength = g.columnCount
     let inPlane = height * width
-    let padded = g.padH > 0 || g.padW > 0
     let paddedWidth = width + 2 * g.padW
-    let paddedCount = padded ? (height + 2 * g.padH) * paddedWidth : 0
+    let paddedCount = (height + 2 * g.padH) * paddedWidth + 2 * wo + 16
     let buffer = allocateFloats(paddedCount)
     defer { deallocateFloats(buffer) }
     buffer.update(repeating: 0, count: paddedCount)
@@ -35,32 +35,41 @@ private func im2colPadded(
     for c in channels {
         for n in 0..<g.batch {
             let image = input + (n * g.inChannels + c0 + c) * inPlane
-            let source: UnsafePointer<Float>
-            let sourceWidth: Int
-            if padded {
-                for h in 0..<height { (interior + h * paddedWidth).update(from: image + h * width, count: width) }
-                (source, sourceWidth) = (UnsafePointer(buffer), paddedWidth)
-            } else {
-                (source, sourceWidth) = (image, width)
-            }
+            for h in 0..<height { (interior + h * paddedWidth).update(from: image + h * width, count: width) }
             for ki in 0..<kh {
                 for kj in 0..<kw {
                     let dst = columns + ((c * kh + ki) * kw + kj) * rowLength + n * plane
-                    let tap = source + ki * dh * sourceWidth + kj * dw
+                    let tap = UnsafePointer(buffer) + ki * dh * paddedWidth + kj * dw
                     for oh in 0..<ho {
-                        let from = tap + oh * sh * sourceWidth
-                        let to = dst + oh * wo
-                        if sw == 1 {
-                            for ow in 0..<wo { to[ow] = from[ow] }
-                        } else if sw == 2 {
-                            for ow in 0..<wo { to[ow] = from[2 * ow] }
-                        } else {
-                            for ow in 0..<wo { to[ow] = from[ow * sw] }
-                        }
+                        copyRow(from: tap + oh &* sh &* paddedWidth, to: dst + oh &* wo, count: wo, stride: sw)
                     }
                 }
             }
         }
+    }
+}
+
+/// `to[i] = from[i * stride]` for `i < count`; may read up to `2 * count` values past `from` for strides 1 and 2.
+@inline(__always)
+private func copyRow(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>, count: Int, stride: Int) {
+    let source = UnsafeRawPointer(from)
+    let target = UnsafeMutableRawPointer(to)
+    switch (stride, count) {
+    case (1, 2): target.storeBytes(of: source.loadUnaligned(as: SIMD2<Float>.self), as: SIMD2<Float>.self)
+    case (1, 4): target.storeBytes(of: source.loadUnaligned(as: SIMD4<Float>.self), as: SIMD4<Float>.self)
+    case (1, 8): target.storeBytes(of: source.loadUnaligned(as: SIMD8<Float>.self), as: SIMD8<Float>.self)
+    case (1, 16): target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self), as: SIMD16<Float>.self)
+    case (2, 2): target.storeBytes(of: source.loadUnaligned(as: SIMD4<Float>.self).evenHalf, as: SIMD2<Float>.self)
+    case (2, 4): target.storeBytes(of: source.loadUnaligned(as: SIMD8<Float>.self).evenHalf, as: SIMD4<Float>.self)
+    case (2, 8): target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self).evenHalf, as: SIMD8<Float>.self)
+    case (2, 16):
+        target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self).evenHalf, as: SIMD8<Float>.self)
+        (target + 32).storeBytes(of: (source + 64).loadUnaligned(as: SIMD16<Float>.self).evenHalf,
+                                 as: SIMD8<Float>.self)
+    case (1, _):
+        for i in 0..<count { to[i] = from[i] }
+    default:
+        for i in 0..<count { to[i] = from[i &* stride] }
     }
 }
 
