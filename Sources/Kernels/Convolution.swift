@@ -26,7 +26,7 @@ public enum Convolution {
         return cores
     }
 
-    /// Images per block in a chunk of `count` images: all of them for small planes, one for large planes.
+    /// Images per block: a whole chunk for small planes, one for large planes.
     static func blockImages(_ g: ConvGeometry, chunks: Int) -> Int {
         g.outPlane < perImagePlaneThreshold ? max(1, (g.batch + chunks - 1) / chunks) : 1
     }

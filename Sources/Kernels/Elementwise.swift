@@ -64,34 +64,34 @@ public enum Elementwise {
     // branch per element (it may not load gradOutput where the select does not need it), 6% of a training step.
     typealias Lanes = SIMD16<Float>
 
-    private static func reluRange(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+    /// `output[i] = f(a[i], b[i])` over `range`, sixteen lanes at a time (the tail one value at a time, splatted).
+    @inline(__always)
+    private static func mapLanes(
+        _ range: Range<Int>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+        into output: UnsafeMutablePointer<Float>, _ f: (Lanes, Lanes) -> Lanes
+    ) {
         var i = range.lowerBound
         while i + Lanes.scalarCount <= range.upperBound {
-            let x = UnsafeRawPointer(input + i).loadUnaligned(as: Lanes.self)
-            UnsafeMutableRawPointer(output + i).storeBytes(of: x.replacing(with: 0, where: x .<= 0), as: Lanes.self)
+            let x = UnsafeRawPointer(a + i).loadUnaligned(as: Lanes.self)
+            let y = UnsafeRawPointer(b + i).loadUnaligned(as: Lanes.self)
+            UnsafeMutableRawPointer(output + i).storeBytes(of: f(x, y), as: Lanes.self)
             i += Lanes.scalarCount
         }
         while i < range.upperBound {
-            output[i] = input[i] <= 0 ? 0 : input[i]
+            output[i] = f(Lanes(repeating: a[i]), Lanes(repeating: b[i]))[0]
             i += 1
         }
+    }
+
+    private static func reluRange(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+        mapLanes(range, input, input, into: output) { x, _ in x.replacing(with: 0, where: x .<= 0) }
     }
 
     private static func reluBackwardRange(
         _ gradOutput: UnsafePointer<Float>, _ output: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>,
         _ range: Range<Int>
     ) {
-        var i = range.lowerBound
-        while i + Lanes.scalarCount <= range.upperBound {
-            let y = UnsafeRawPointer(output + i).loadUnaligned(as: Lanes.self)
-            let g = UnsafeRawPointer(gradOutput + i).loadUnaligned(as: Lanes.self)
-            UnsafeMutableRawPointer(gradInput + i).storeBytes(of: g.replacing(with: 0, where: y .<= 0), as: Lanes.self)
-            i += Lanes.scalarCount
-        }
-        while i < range.upperBound {
-            gradInput[i] = output[i] <= 0 ? 0 : gradOutput[i]
-            i += 1
-        }
+        mapLanes(range, gradOutput, output, into: gradInput) { g, y in g.replacing(with: 0, where: y .<= 0) }
     }
 
     private static func addRange(
