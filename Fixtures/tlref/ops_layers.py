@@ -129,6 +129,10 @@ MAX_POOL2D_CASES = [
     max_pool2d_case("max_pool2d_2x2_s1_ties_b1_c2_9x19",
                     "Catches tie-breaking errors for overlapping stride-1 windows.",
                     (1, 2, 9, 19), kernel=2, stride=1, ties=True),
+    max_pool2d_case("max_pool2d_1x1_s18_b1_c2_3x144",
+                    "Catches a pool whose row buffer is sized for the windows but not for the input row, when the "
+                    "stride is much wider than the kernel (a heap overflow found by review).",
+                    (1, 2, 3, 144), kernel=1, stride=18),
 ]
 
 ADAPTIVE_AVG_POOL2D_CASES = [

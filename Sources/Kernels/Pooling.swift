@@ -53,8 +53,9 @@ public enum MaxPoolKernel {
         let (strideW, padW, dilationW, kernelW) = (g.strideW, g.padW, g.dilationW, g.kernelWidth)
         let lanes = Lanes.scalarCount
         // Row copy: padW of -inf, the row, then -inf up to the furthest load of the last lane block
-        // (+ 2 * lanes for the paired load of stride 2).
-        let rowLength = padW + (paddedWidth - 1) * strideW + (kernelW - 1) * dilationW + 2 * lanes + 1
+        // (+ 2 * lanes for the paired load of stride 2) - or further, when a stride much wider than the kernel
+        // skips the end of the row.
+        let rowLength = padW + max(width, (paddedWidth - 1) * strideW + (kernelW - 1) * dilationW + 2 * lanes + 1)
         let rowCopy = allocateFloats(rowLength)
         let rowBest = allocateFloats(height * paddedWidth)
         let rowIndex = UnsafeMutablePointer<Int32>.allocate(capacity: height * paddedWidth)
