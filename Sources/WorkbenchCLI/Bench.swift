@@ -29,7 +29,10 @@ struct Bench: ParsableCommand {
     /// `workbench bench model`, the peer of `Fixtures/bench_model_torch.py`.
     struct Model: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "resnet18 inference, full step, frozen-backbone step and layer4+fc step at 8x224 and 32x64.")
+            abstract: "resnet18 inference, full step, frozen-backbone step and layer4+fc step at 8x224 and 32x64.",
+            discussion: "Prints the median ms, images/s and achieved GFLOPS (the convolution and matrix-product "
+                + "operations of one more run, forward and the gradients actually computed, counted as PyTorch's "
+                + "FlopCounterMode counts them).")
 
         @Option(name: [.customShort("n"), .long], help: "Timed runs per measurement (median).") var repeats = 5
         @Option(help: "Untimed runs first.") var warmup = 2

@@ -34,12 +34,14 @@ public func conv2d(
     let output = Tensor.uninitialized([geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
     Convolution.forward(input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer,
                         geometry: geometry, workspace: Workspaces.current)
+    FLOPCounter.add(multiplyAdds: geometry.forwardMACs)
     let savedInput = input.detach()
     let savedWeight = weight.detach()
     record("ConvolutionBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) { gradOutput, needs in
         let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
         let gradWeight = needs[1] ? Tensor.uninitialized(savedWeight.shape) : nil
         let gradBias = needs[2] ? Tensor.uninitialized([geometry.outChannels]) : nil
+        FLOPCounter.add(multiplyAdds: geometry.forwardMACs * ((needs[0] ? 1 : 0) + (needs[1] ? 1 : 0)))
         Convolution.backward(
             gradOutput: gradOutput.pointer, input: savedInput.pointer, weight: savedWeight.pointer,
             gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer,

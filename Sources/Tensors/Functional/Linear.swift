@@ -18,12 +18,14 @@ public func linear(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) -> Tens
     sgemm(transposeA: .none, transposeB: .transpose, m: n, n: outFeatures, k: inFeatures,
           a: input.pointer, lda: inFeatures, b: weight.pointer, ldb: inFeatures, beta: bias == nil ? 0 : 1,
           c: output.pointer, ldc: outFeatures)
+    FLOPCounter.add(multiplyAdds: n * inFeatures * outFeatures)
     let savedInput = input.detach()
     let savedWeight = weight.detach()
     record("AddmmBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) { gradOutput, needs in
         var gradInput: Tensor?
         var gradWeight: Tensor?
         var gradBias: Tensor?
+        FLOPCounter.add(multiplyAdds: n * inFeatures * outFeatures * ((needs[0] ? 1 : 0) + (needs[1] ? 1 : 0)))
         if needs[0] {
             let g = Tensor.uninitialized([n, inFeatures])
             sgemm(transposeA: .none, transposeB: .none, m: n, n: inFeatures, k: outFeatures,

@@ -5,6 +5,8 @@ import Tensors
 
 /// Times resnet18 the way Fixtures/bench_model_torch.py times PyTorch: inference, a full fine-tune step, a
 /// frozen-backbone step (fc only, train mode) and a layer4+fc step, each the median of repeated runs after warm-up.
+/// Achieved GFLOPS are the operations of one more (untimed) run, counted by ``FLOPCounter`` (the peer counts
+/// with `torch.utils.flop_counter.FlopCounterMode`, by the same rules), over the median time.
 public enum ModelBenchmark {
     /// What is timed.
     public enum Case: String, CaseIterable, Sendable {
@@ -14,10 +16,7 @@ public enum ModelBenchmark {
         case layer4Step = "layer4+fc step"
     }
 
-    /// Forward multiply-accumulates per image of resnet18 at `size` x `size` (1.82 GMAC at 224), scaled by area.
-    public static func forwardMACs(size: Int) -> Double { 1.8186e9 * Double(size * size) / (224.0 * 224.0) }
-
-    /// Times one case and returns its report line, e.g. `resnet18 b8x224 inference: 339.0 ms, 23.6 img/s, 85.9 GFLOPS`.
+    /// Times one case and returns its report line, e.g. `resnet18 b8x224 full step: 583.4 ms, 13.7 img/s, 88.8 GFLOPS`.
     public static func run(_ benchmarkCase: Case, batch: Int, size: Int, warmup: Int, repeats: Int) -> String {
         ManualSeed.set(0)
         let model = resnet18()
@@ -43,11 +42,10 @@ public enum ModelBenchmark {
             }
         }
         let ms = Timing.medianMilliseconds(warmup: warmup, repeats: repeats, body)
-        var line = "resnet18 b\(batch)x\(size) \(benchmarkCase.rawValue): \(String(format: "%.1f", ms)) ms, "
-            + "\(String(format: "%.1f", Double(batch) / ms * 1000)) img/s"
-        if benchmarkCase == .inference {
-            line += ", \(String(format: "%.1f", 2 * forwardMACs(size: size) * Double(batch) / ms / 1e6)) GFLOPS"
-        }
-        return line
+        let counter = FLOPCounter()
+        counter.count(body)
+        return "resnet18 b\(batch)x\(size) \(benchmarkCase.rawValue): \(String(format: "%.1f", ms)) ms, "
+            + "\(String(format: "%.1f", Double(batch) / ms * 1000)) img/s, "
+            + "\(String(format: "%.1f", Double(counter.total) / ms / 1e6)) GFLOPS"
     }
 }
