@@ -65,8 +65,16 @@ public final class ResNet: Module {
     /// The width of the features entering `fc` (`model.fc.in_features` in torchvision): `8 * baseChannels * expansion`.
     public var numFeatures: Int { (baseChannels << 3) * (blockName == "Bottleneck" ? Bottleneck.expansion : 1) }
 
-    /// A stage by index 1...4 (`model.layer4`).
+    /// A stage by index 1...4 (`getattr(model, f"layer{index}")`).
     public func layer(_ index: Int) -> Sequential { requiredChild("layer\(index)") as! Sequential }
+
+    /// The stem and the stages under torchvision's names: `model.layer4.unfreeze()` as in PyTorch.
+    public var conv1: Conv2d { requiredChild("conv1") as! Conv2d }
+    public var bn1: BatchNorm2d { requiredChild("bn1") as! BatchNorm2d }
+    public var layer1: Sequential { layer(1) }
+    public var layer2: Sequential { layer(2) }
+    public var layer3: Sequential { layer(3) }
+    public var layer4: Sequential { layer(4) }
 
     public override func forward(_ x: Tensor) -> Tensor {
         var out = requiredChild("conv1")(x)

@@ -32,7 +32,7 @@ public enum ModelBenchmark {
             if benchmarkCase != .fullStep {
                 model.freeze()
                 model.fc.unfreeze()
-                if benchmarkCase == .layer4Step { model.layer(4).unfreeze() }
+                if benchmarkCase == .layer4Step { model.layer4.unfreeze() }
             }
             let optimizer = SGD(parameters: model.trainableParameters(), lr: 0.001, momentum: 0.9)
             body = {

@@ -36,7 +36,7 @@ public enum TraceReplay {
             model.train(configuration == "frozen_train")
         case "layer4_fc":
             model.freeze()
-            model.layer(4).unfreeze()
+            model.layer4.unfreeze()
             model.fc.unfreeze()
             model.train()
         default:

@@ -27,7 +27,7 @@ public enum TransferSetting: String, CaseIterable, Sendable {
             model.fc.unfreeze()
         case .layer4:
             model.freeze()
-            model.layer(4).unfreeze()
+            model.layer4.unfreeze()
             model.fc.unfreeze()
         }
     }
