@@ -44,30 +44,42 @@ extension SGD {
         let bufferIsNew: Bool
     }
 
-    /// The element loops: `p`, `g` and (with momentum) `buffer` hold `count` floats. The loop without momentum is
-    /// separate, and the scalars are copied into locals, so that the compiler vectorises the loops.
+    /// The element loops: `p`, `g` and (with momentum) `buffer` hold `count` floats, eight lanes at a time and then
+    /// one at a time, with the same float32 operations in the same order either way (so the lanes change no
+    /// result). Written as a scalar loop with these branches, the compiler left the update unvectorised.
     private static func step(
         _ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ buffer: UnsafeMutablePointer<Float>?,
         count: Int, _ s: Scalars
     ) {
-        let (maximize, hasWeightDecay, weightDecay, negativeLR) = (s.maximize, s.hasWeightDecay, s.weightDecay,
-                                                                  s.negativeLR)
-        guard let buffer else {
-            for i in 0..<count {
-                var d = maximize ? -g[i] : g[i]
-                if hasWeightDecay { d = d + weightDecay * p[i] }
-                p[i] = p[i] + negativeLR * d
-            }
-            return
+        var i = 0
+        while i + Lanes.scalarCount <= count {
+            let updated = element(
+                p: UnsafeRawPointer(p + i).loadUnaligned(as: Lanes.self),
+                g: UnsafeRawPointer(g + i).loadUnaligned(as: Lanes.self),
+                buffer: buffer.map { UnsafeRawPointer($0 + i).loadUnaligned(as: Lanes.self) }, s)
+            UnsafeMutableRawPointer(p + i).storeBytes(of: updated.p, as: Lanes.self)
+            if let buffer { UnsafeMutableRawPointer(buffer + i).storeBytes(of: updated.buffer, as: Lanes.self) }
+            i += Lanes.scalarCount
         }
-        let (momentum, keep, nesterov, bufferIsNew) = (s.momentum, s.keep, s.nesterov, s.bufferIsNew)
-        for i in 0..<count {
-            var d = maximize ? -g[i] : g[i]
-            if hasWeightDecay { d = d + weightDecay * p[i] }
-            let b = bufferIsNew ? d : buffer[i] * momentum + keep * d
-            buffer[i] = b
-            d = nesterov ? d + momentum * b : b
-            p[i] = p[i] + negativeLR * d
+        while i < count {
+            let updated = element(p: Lanes(repeating: p[i]), g: Lanes(repeating: g[i]),
+                                  buffer: buffer.map { Lanes(repeating: $0[i]) }, s)
+            p[i] = updated.p[0]
+            buffer?[i] = updated.buffer[0]
+            i += 1
         }
+    }
+
+    typealias Lanes = SIMD8<Float>
+
+    /// One step of `_single_tensor_sgd` for eight parameters: returns the new parameters and momentum buffer.
+    @inline(__always)
+    private static func element(p: Lanes, g: Lanes, buffer: Lanes?, _ s: Scalars) -> (p: Lanes, buffer: Lanes) {
+        var d = s.maximize ? -g : g
+        if s.hasWeightDecay { d = d + s.weightDecay * p }
+        guard let buffer else { return (p + s.negativeLR * d, Lanes()) }
+        let b = s.bufferIsNew ? d : buffer * s.momentum + s.keep * d
+        d = s.nesterov ? d + s.momentum * b : b
+        return (p + s.negativeLR * d, b)
     }
 }
