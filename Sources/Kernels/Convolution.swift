@@ -1,6 +1,6 @@
 /// 2-D convolution over NCHW batches as im2col + GEMM (the algorithm of `at::native::slow_conv2d`).
 ///
-/// The batch is split into one chunk of whole images per core (``imageChunks(_:)``), and each chunk is worked in
+/// The batch is split into one chunk of whole images per core (``Schedule``), and each chunk is worked in
 /// blocks of images, chosen by the output plane size `P = Ho * Wo`:
 /// - large planes (early layers): blocks of one image, im2col into a `[K, P]` buffer that stays cache-warm and a
 ///   GEMM straight into the output - no transposes, small workspace;
@@ -15,20 +15,35 @@ public enum Convolution {
     /// one GEMM).
     public static let perImagePlaneThreshold = 256
 
-    /// How many image-parallel tasks a convolution runs: one per core, each taking whole images with its own
-    /// slice of the workspace and single-threaded im2col and GEMMs, when the batch divides evenly enough among the
-    /// cores; else 1, and the im2col loops and GEMMs of each block are split across the cores instead.
-    /// Whole images per core keep each core's columns in its own cache and replace two parallel dispatches per
-    /// image and group by one per convolution (at 16x16 planes, batch 32, this halved the time of layer1).
-    static func imageChunks(_ g: ConvGeometry) -> Int {
-        let cores = Parallelism.cores
-        guard cores > 1, g.batch >= cores, g.batch % cores == 0 || g.batch >= 4 * cores else { return 1 }
-        return cores
-    }
+    /// How one convolution splits its batch, shared by the forward and backward passes.
+    struct Schedule {
+        /// Image-parallel tasks: one per core, each taking whole images with its own slice of the workspace and
+        /// single-threaded im2col and GEMMs, when the batch divides evenly enough among the cores; else 1, and the
+        /// im2col loops and GEMMs of each block are split across the cores instead. Whole images per core keep
+        /// each core's columns in its own cache and replace two parallel dispatches per image and group by one per
+        /// convolution (at 16x16 planes, batch 32, this halved the time of layer1).
+        let chunks: Int
+        /// Images per block: a whole chunk for small planes, one for large planes.
+        let block: Int
+        /// A single pointwise image needs no unfolding: the image is its own im2col matrix.
+        let direct: Bool
+        /// Floats of one chunk's im2col matrix (`K * block * P`, 0 when direct).
+        let columnFloats: Int
+        /// Floats of one input image (`C * H * W`).
+        let inImage: Int
 
-    /// Images per block: a whole chunk for small planes, one for large planes.
-    static func blockImages(_ g: ConvGeometry, chunks: Int) -> Int {
-        g.outPlane < perImagePlaneThreshold ? max(1, (g.batch + chunks - 1) / chunks) : 1
+        init(_ g: ConvGeometry) {
+            let cores = Parallelism.cores
+            let even = cores > 1 && g.batch >= cores && (g.batch % cores == 0 || g.batch >= 4 * cores)
+            chunks = even ? cores : 1
+            block = g.outPlane < perImagePlaneThreshold ? max(1, (g.batch + chunks - 1) / chunks) : 1
+            direct = g.isPointwise && block == 1
+            columnFloats = direct ? 0 : g.columnRows * block * g.outPlane
+            inImage = g.inChannels * g.height * g.width
+        }
+
+        /// True when the im2col loops and GEMMs split their own work across the cores (a single chunk).
+        var threaded: Bool { chunks == 1 }
     }
 
     /// Writes `conv2d(input, weight, bias)` into `output`.
@@ -37,13 +52,9 @@ public enum Convolution {
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
-        let chunks = imageChunks(g)
-        let threaded = chunks == 1
-        let block = blockImages(g, chunks: chunks)
-        // A single pointwise image needs no unfolding: the image is its own im2col matrix.
-        let direct = g.isPointwise && block == 1
-        let inImage = g.inChannels * g.height * g.width
-        let columnFloats = direct ? 0 : k * block * plane
+        let schedule = Schedule(g)
+        let (chunks, threaded, block, direct) = (schedule.chunks, schedule.threaded, schedule.block, schedule.direct)
+        let (inImage, columnFloats) = (schedule.inImage, schedule.columnFloats)
         let perChunk = columnFloats + (block > 1 ? og * block * plane : 0)
         let scratch = workspace.reserve(chunks * perChunk)
         parallelChunks(g.batch, chunks: chunks) { chunk, images in
@@ -109,13 +120,10 @@ public enum Convolution {
             }
         }
         guard gradInput != nil || gradWeight != nil else { return }
-        let chunks = imageChunks(g)
-        let threaded = chunks == 1
-        let block = blockImages(g, chunks: chunks)
-        let direct = g.isPointwise && block == 1
-        let inImage = g.inChannels * g.height * g.width
+        let schedule = Schedule(g)
+        let (chunks, threaded, block, direct) = (schedule.chunks, schedule.threaded, schedule.block, schedule.direct)
+        let (inImage, columnFloats) = (schedule.inImage, schedule.columnFloats)
         let weightCount = g.outChannels * k
-        let columnFloats = direct ? 0 : k * block * plane
         let gradRowFloats = block > 1 ? g.outChannels * block * plane : 0
         let perChunk = columnFloats + gradRowFloats + (gradWeight != nil ? weightCount : 0)
         let scratch = workspace.reserve(chunks * perChunk)
