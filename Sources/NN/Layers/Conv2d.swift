@@ -4,7 +4,7 @@ import Tensors
 /// `bias` `[out]`, initialised as PyTorch does: uniform in `±1 / sqrt(fan_in)` (kaiming_uniform with a = sqrt(5)).
 ///
 /// Shape: input `[N, in, H, W]` -> output `[N, out, Ho, Wo]`, `Ho = floor((H + 2p - d(k - 1) - 1) / s) + 1`.
-public final class Conv2d: Module {
+public final class Conv2d: Module, WeightedLayer {
     public let inChannels: Int
     public let outChannels: Int
     public let kernelSize: IntPair
@@ -25,25 +25,9 @@ public final class Conv2d: Module {
         self.dilation = dilation
         self.groups = groups
         super.init()
-        let fanIn = inChannels / groups * kernelSize.height * kernelSize.width
-        let bound = 1 / Float(fanIn).squareRoot()
-        let shape = [outChannels, inChannels / groups, kernelSize.height, kernelSize.width]
-        registerParameter("weight", Tensor(shape: shape,
-                                           values: ManualSeed.nextStream("Conv2d.weight").symmetric(shape.reduce(1, *), bound: bound),
-                                           requiresGrad: true))
-        registerParameter("bias", bias ? Tensor(shape: [outChannels],
-                                                values: ManualSeed.nextStream("Conv2d.bias").symmetric(outChannels, bound: bound),
-                                                requiresGrad: true) : nil)
-    }
-
-    public var weight: Tensor {
-        get { requiredParameter("weight") }
-        set { registerParameter("weight", newValue) }
-    }
-
-    public var bias: Tensor? {
-        get { parameter("bias") }
-        set { registerParameter("bias", newValue) }
+        registerWeightAndBias(shape: [outChannels, inChannels / groups, kernelSize.height, kernelSize.width],
+                              fanIn: inChannels / groups * kernelSize.height * kernelSize.width, bias: bias,
+                              kind: "Conv2d")
     }
 
     public override func forward(_ input: Tensor) -> Tensor {

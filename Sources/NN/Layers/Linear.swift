@@ -4,7 +4,7 @@ import Tensors
 /// both initialised uniform in `±1 / sqrt(in)` as PyTorch does.
 ///
 /// Shape: `[N, in]` -> `[N, out]`.
-public final class Linear: Module {
+public final class Linear: Module, WeightedLayer {
     public let inFeatures: Int
     public let outFeatures: Int
 
@@ -12,24 +12,7 @@ public final class Linear: Module {
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         super.init()
-        let bound = 1 / Float(inFeatures).squareRoot()
-        registerParameter("weight", Tensor(
-            shape: [outFeatures, inFeatures],
-            values: ManualSeed.nextStream("Linear.weight").symmetric(outFeatures * inFeatures, bound: bound),
-            requiresGrad: true))
-        registerParameter("bias", bias ? Tensor(
-            shape: [outFeatures], values: ManualSeed.nextStream("Linear.bias").symmetric(outFeatures, bound: bound),
-            requiresGrad: true) : nil)
-    }
-
-    public var weight: Tensor {
-        get { requiredParameter("weight") }
-        set { registerParameter("weight", newValue) }
-    }
-
-    public var bias: Tensor? {
-        get { parameter("bias") }
-        set { registerParameter("bias", newValue) }
+        registerWeightAndBias(shape: [outFeatures, inFeatures], fanIn: inFeatures, bias: bias, kind: "Linear")
     }
 
     public override func forward(_ input: Tensor) -> Tensor { linear(input, weight: weight, bias: bias) }
