@@ -9,7 +9,7 @@ import h5py
 import numpy as np
 import torch
 
-from tlref.cases import CaseSpec, Recorded
+from tlref.cases import CaseSpec, Recorded, reduction_lengths
 
 GZIP_LEVEL = 9
 STRING = h5py.string_dtype("utf-8")
@@ -63,7 +63,8 @@ def write_tensors(parent: h5py.Group, folder: str, tensors: dict[str, torch.Tens
 
 
 def write_case(cases: h5py.Group, spec: CaseSpec, recorded: Recorded) -> None:
-    """Writes `/cases/<name>` with its attributes, inputs, output, grad_output, grads and state."""
+    """Writes `/cases/<name>` with its attributes, inputs, output, grad_output, grads and state; every computed
+    float tensor gets the attributes `float64_error` and `reduction_length` (SCHEMA.md)."""
     group = cases.create_group(spec.name, track_times=False)
     write_attributes(group, {"op": spec.op, "description": spec.description, **spec.attrs})
     write_tensors(group, "inputs", recorded.inputs)
@@ -71,6 +72,9 @@ def write_case(cases: h5py.Group, spec: CaseSpec, recorded: Recorded) -> None:
     write_tensor(group, "grad_output", recorded.grad_output)
     write_tensors(group, "grads", recorded.grads)
     write_tensors(group, "state", recorded.state)
+    for path, length in reduction_lengths(spec, recorded).items():
+        group[path].attrs["float64_error"] = np.float64(recorded.float64_errors[path])
+        group[path].attrs["reduction_length"] = np.int64(length)
 
 
 def open_for_writing(path: Path) -> h5py.File:

@@ -8,7 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from tlref.cases import CaseSpec, Recorded, backward, record_function
+from tlref.cases import CaseSpec, Recorded, record_function
+from tlref.cases import record as record_op
 
 
 def _pair(value: int | tuple[int, int]) -> tuple[int, int]:
@@ -59,26 +60,30 @@ def batch_norm_case(name: str, description: str, *, batch: int, channels: int, s
         if track_running_stats:
             inputs["running_mean"] = 0.5 * torch.randn(channels)
             inputs["running_var"] = 0.5 + torch.rand(channels)
-        module = nn.BatchNorm2d(channels, eps=eps, momentum=momentum, affine=affine,
-                                track_running_stats=track_running_stats)
-        with torch.no_grad():
+
+        def run(values: dict[str, torch.Tensor]):
+            module = nn.BatchNorm2d(channels, eps=eps, momentum=momentum, affine=affine,
+                                    track_running_stats=track_running_stats, dtype=values["input"].dtype)
+            with torch.no_grad():
+                if affine:
+                    module.weight.copy_(values["weight"])
+                    module.bias.copy_(values["bias"])
+                if track_running_stats:
+                    module.running_mean.copy_(values["running_mean"])
+                    module.running_var.copy_(values["running_var"])
+                    module.num_batches_tracked.fill_(batches_tracked)
+            module.train(training)
+            leaves = {"input": values["input"].clone().requires_grad_(True)}
             if affine:
-                module.weight.copy_(inputs["weight"])
-                module.bias.copy_(inputs["bias"])
+                leaves["weight"], leaves["bias"] = module.weight, module.bias
+            output = module(leaves["input"])
+            state = {}
             if track_running_stats:
-                module.running_mean.copy_(inputs["running_mean"])
-                module.running_var.copy_(inputs["running_var"])
-                module.num_batches_tracked.fill_(batches_tracked)
-        module.train(training)
-        leaves = {"input": inputs["input"].clone().requires_grad_(True)}
-        if affine:
-            leaves["weight"], leaves["bias"] = module.weight, module.bias
-        output = module(leaves["input"])
-        state = {}
-        if track_running_stats:
-            state = {"running_mean": module.running_mean, "running_var": module.running_var,
-                     "num_batches_tracked": module.num_batches_tracked}
-        return backward(inputs, leaves, output, state)
+                state = {"running_mean": module.running_mean, "running_var": module.running_var,
+                         "num_batches_tracked": module.num_batches_tracked}
+            return leaves, output, state
+
+        return record_op(inputs, run)
 
     return CaseSpec(name, "batch_norm", description, attrs, record)
 

@@ -11,7 +11,7 @@ struct OpReferenceFileTests {
         #expect { try OpReferenceFile(path: path) } throws: { "\($0)".contains(path) }
     }
 
-    @Test("a case without an op attribute, or with an unknown op, is reported with its path")
+    @Test("a case without an op attribute, with an unknown op or without float64_error, is reported with its path")
     func malformedCases() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-ops-\(getpid()).h5").path
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -24,13 +24,24 @@ struct OpReferenceFileTests {
             try unknown.write("inputs/input", HDF5Array(shape: [1], values: [Float(1)]))
             try unknown.write("grad_output", HDF5Array(shape: [1], values: [Float(1)]))
             try unknown.write("outputs/output", HDF5Array(shape: [1], values: [Float(1)]))
+            try unknown.setAttribute("float64_error", .float64(0), on: "outputs/output")
+            try unknown.setAttribute("reduction_length", .int64(1), on: "outputs/output")
+            let unmeasured = try file.root.createGroup("cases/relu_unmeasured")
+            try unmeasured.setAttribute("op", .string("relu"))
+            try unmeasured.write("inputs/input", HDF5Array(shape: [1], values: [Float(1)]))
+            try unmeasured.write("grad_output", HDF5Array(shape: [1], values: [Float(1)]))
+            try unmeasured.write("outputs/output", HDF5Array(shape: [1], values: [Float(1)]))
         }
         let references = try OpReferenceFile(path: path)
         #expect { try references.loadCase("no_op") } throws: { "\($0)".contains("'op'") && "\($0)".contains(path) }
         let unknown = try references.loadCase("unknown_op")
         #expect { try OpReplay.run(unknown) } throws: { "\($0)".contains("warp_drive") }
+        // A tensor without PyTorch's recorded float64 error has no tolerance: it is an error, never a default.
+        #expect { try references.loadCase("relu_unmeasured") } throws: {
+            "\($0)".contains("relu_unmeasured/outputs/output") && "\($0)".contains("float64_error")
+        }
         let report = VerifyReport(file: references)
         #expect(!report.passed)
-        #expect(report.errors.count == 2)
+        #expect(report.errors.count == 3)
     }
 }

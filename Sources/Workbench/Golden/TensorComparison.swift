@@ -21,6 +21,9 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
     public let actualAtWorst: Float
     /// Elements outside the tolerance.
     public let failingCount: Int
+    /// The worst element's error as a multiple of what its tolerance allows (<= 1 passes; infinity for a NaN or
+    /// shape mismatch): how close the tensor came to failing.
+    public let worstViolation: Float
 
     public var passed: Bool { expectedShape == actualShape && failingCount == 0 }
 
@@ -34,6 +37,7 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
         guard expectedShape == actualShape, actual.count == expected.count else {
             (maxAbsoluteError, maxRelativeError, worstIndex) = (.infinity, .infinity, [])
             (expectedAtWorst, actualAtWorst, failingCount) = (.nan, .nan, max(actual.count, expected.count, 1))
+            self.worstViolation = .infinity
             return
         }
         var (maxAbs, maxRel, worst, worstViolation, failing): (Float, Float, Int, Float, Int) = (0, 0, 0, -1, 0)
@@ -49,6 +53,7 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
         maxAbsoluteError = maxAbs
         maxRelativeError = maxRel
         failingCount = failing
+        self.worstViolation = max(worstViolation, 0)
         worstIndex = expected.isEmpty ? [] : TensorComparison.multiIndex(worst, shape: expectedShape)
         expectedAtWorst = expected.isEmpty ? .nan : expected[worst]
         actualAtWorst = actual.isEmpty ? .nan : actual[worst]

@@ -19,6 +19,22 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
     /// Exact equality, for integers and values copied without arithmetic.
     public static let exact = Tolerance(absolute: 0, relative: 0, reason: "copied or integer values must be equal")
 
+    /// The one rule by which every golden family turns PyTorch's own rounding error into a tolerance:
+    /// `atol = base.absolute + factor * float64Error`, `rtol = base.relative`.
+    ///
+    /// `float64Error` is what the generator measured for this very tensor: max |PyTorch's float32 result - the same
+    /// computation in float64|. Our float32 result differs from PyTorch's by at most our own rounding error plus
+    /// PyTorch's; both are sums of the same terms in another order (another BLAS kernel, another blocking, another
+    /// core count), so both are of the size PyTorch measured, and `factor` bounds how much larger ours may be.
+    /// Each family states its factor and why (``OpTolerances``, ``TraceTolerances``). A tensor with no recorded
+    /// error (integers, legacy files) keeps `base`.
+    public static func derived(base: Tolerance, float64Error: Float?, factor: Float) -> Tolerance {
+        guard let float64Error, float64Error > 0 else { return base }
+        return Tolerance(absolute: base.absolute + factor * float64Error, relative: base.relative,
+                         reason: base.reason + "; plus \(Int(factor))x PyTorch's own float32-vs-float64 error "
+                             + "(\(float64Error))")
+    }
+
     /// How far `actual` is from passing, as a multiple of the allowed error (<= 1 passes).
     @inline(__always)
     func violation(actual: Float, expected: Float) -> Float {

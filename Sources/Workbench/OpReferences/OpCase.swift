@@ -25,6 +25,11 @@ public struct OpCase {
     public let expectedIntegerState: [String: Int64]
     /// Where the case was read from, for messages.
     public let source: String
+    /// PyTorch's own rounding error per computed float tensor (`outputs/output`, `grads/<name>`, `state/<name>`):
+    /// max |float32 result - the same call in float64| (the dataset attribute `float64_error`).
+    public let float64Errors: [String: Float]
+    /// The longest float32 sum behind one element of each computed tensor (the attribute `reduction_length`).
+    public let reductionLengths: [String: Int]
 
     /// Reads the case stored in `group` (`/cases/<name>`).
     public init(group: HDF5Group) throws {
@@ -69,6 +74,22 @@ public struct OpCase {
         }
         expectedState = state
         expectedIntegerState = integerState
+        var errors: [String: Float] = [:]
+        var lengths: [String: Int] = [:]
+        let computed = ["outputs/output"] + grads.keys.map { "grads/\($0)" } + state.keys.map { "state/\($0)" }
+        for path in computed {
+            let tensorAttributes = try group.attributes(of: path)
+            guard case .float64(let error)? = tensorAttributes["float64_error"], error.isFinite, error >= 0 else {
+                throw OpReferenceError.missingAttribute(source: "\(source)/\(path)", name: "float64_error")
+            }
+            guard case .int64(let length)? = tensorAttributes["reduction_length"], length >= 1 else {
+                throw OpReferenceError.missingAttribute(source: "\(source)/\(path)", name: "reduction_length")
+            }
+            errors[path] = Float(error)
+            lengths[path] = Int(length)
+        }
+        float64Errors = errors
+        reductionLengths = lengths
     }
 
     /// An integer attribute (`stride` etc.); a pair attribute read as one integer takes its first value.

@@ -4,9 +4,28 @@ import Tensors
 /// Runs a stored ``OpCase`` through this engine - forward, then `output.backward(gradOutput)` - and compares the
 /// output, every input gradient and any post-call state with PyTorch's.
 public enum OpReplay {
+    /// One compared tensor of a case: its path in the case group (`outputs/output`, `grads/weight`), the comparison,
+    /// and PyTorch's own float32-vs-float64 error for it (nil for exact and integer tensors).
+    public struct Check {
+        public let path: String
+        public let comparison: TensorComparison
+        public let float64Error: Float?
+
+        /// Our error as a multiple of PyTorch's own (nil when PyTorch's is 0 or unrecorded).
+        public var errorRatio: Float? {
+            guard let float64Error, float64Error > 0 else { return nil }
+            return comparison.maxAbsoluteError / float64Error
+        }
+    }
+
     /// Every comparison for one case, output first. Fresh copies of the inputs are used, so a case can be replayed
     /// any number of times.
     public static func run(_ reference: OpCase) throws -> [TensorComparison] {
+        try checks(reference).map(\.comparison)
+    }
+
+    /// ``run(_:)`` with each tensor's path and PyTorch's recorded error beside the comparison.
+    public static func checks(_ reference: OpCase) throws -> [Check] {
         var inputs: [String: Tensor] = [:]
         for (key, tensor) in reference.inputs {
             inputs[key] = tensor.copy()
@@ -19,9 +38,10 @@ public enum OpReplay {
         for key in reference.expectedGrads.keys.sorted() {
             let expected = reference.expectedGrads[key]!
             guard let grad = inputs[key]?.grad else {
-                results.append(TensorComparison(
+                results.append(Check(path: "grads/\(key)", comparison: TensorComparison(
                     name: "\(reference.name) grads/\(key) (no gradient computed)", actual: [], actualShape: [],
-                    expected: expected.toArray(), expectedShape: expected.shape, tolerance: .exact))
+                    expected: expected.toArray(), expectedShape: expected.shape, tolerance: .exact),
+                    float64Error: nil))
                 continue
             }
             results.append(compare(reference, "grads/\(key)", grad, expected))
@@ -32,18 +52,18 @@ public enum OpReplay {
         }
         if let expected = reference.expectedIntegerState["num_batches_tracked"] {
             let actual = numBatchesTracked.map { Float($0) } ?? .nan
-            results.append(TensorComparison(
+            results.append(Check(path: "state/num_batches_tracked", comparison: TensorComparison(
                 name: "\(reference.name) state/num_batches_tracked", actual: [actual], actualShape: [],
-                expected: [Float(expected)], expectedShape: [], tolerance: .exact))
+                expected: [Float(expected)], expectedShape: [], tolerance: .exact), float64Error: nil))
         }
         return results
     }
 
-    private static func compare(_ reference: OpCase, _ tensorName: String, _ actual: Tensor,
-                                _ expected: Tensor) -> TensorComparison {
-        TensorComparison(
-            name: "\(reference.name) \(tensorName)", actual: actual, expected: expected,
-            tolerance: OpTolerances.tolerance(op: reference.op, tensor: tensorName))
+    private static func compare(_ reference: OpCase, _ path: String, _ actual: Tensor, _ expected: Tensor) -> Check {
+        let float64Error = reference.float64Errors[path]
+        return Check(path: path, comparison: TensorComparison(
+            name: "\(reference.name) \(path)", actual: actual, expected: expected,
+            tolerance: OpTolerances.tolerance(float64Error: float64Error)), float64Error: float64Error)
     }
 
     /// Calls the engine's function for `reference.op` with the case's parameters.

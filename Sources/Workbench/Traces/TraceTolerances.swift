@@ -18,12 +18,10 @@ public enum TraceTolerances {
     /// thousands of times this noise - and op-level references pin every op at float32 defaults.
     public static let noiseFactor: Float = 64
 
-    /// The tolerance of one stored tensor, given its `float64_error` (nil for integer or legacy datasets).
+    /// The tolerance of one stored tensor, given its `float64_error` (nil for integer or legacy datasets), by
+    /// the rule every golden family shares (``Tolerance/derived(base:float64Error:factor:)``).
     public static func tolerance(_ kind: Kind, float64Error: Float?) -> Tolerance {
-        let base = kind.base
-        guard let float64Error else { return base }
-        return Tolerance(absolute: base.absolute + noiseFactor * float64Error, relative: base.relative,
-                         reason: base.reason + "; plus \(noiseFactor)x PyTorch's own float32-vs-float64 error")
+        Tolerance.derived(base: kind.base, float64Error: float64Error, factor: noiseFactor)
     }
 
     /// What is compared.
