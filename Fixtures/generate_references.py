@@ -32,6 +32,7 @@ from tlref.transforms import generate_transforms  # noqa: E402
 from tlref.images import generate_images  # noqa: E402
 from tlref.checkpoints import generate_checkpoints  # noqa: E402
 from tlref.data import generate_data  # noqa: E402
+from tlref.lessons import generate_lessons  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -103,6 +104,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                               lambda out, seed, argv: generate_checkpoints(out, seed)),
     "data": Subcommand("embedded digits dataset, pretrained checkpoint and premise table (--out is the data folder; "
                        "the checkpoint goes to ../models)", FIXTURES / "data", generate_data),
+    "lessons": Subcommand("the lessons' PyTorch references: the post's steps on the embedded model and data",
+                          FIXTURES / "references" / "lessons.h5", generate_lessons),
 }
 
 
