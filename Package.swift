@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-/// Every Swift target is compiled in Swift 5 language mode; numeric targets are always optimized
-/// for speed because the test suite runs release builds (`swift test -c release`).
+/// Every Swift target is compiled in Swift 5 language mode. Nothing here forces optimisation: numeric Swift is
+/// 10-100x slower unoptimised, so the README's commands (and the test suite) use release builds (`-c release`).
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v5),
 ]
@@ -18,7 +18,9 @@ let package = Package(
         .library(name: "Checkpoints", targets: ["Checkpoints"]),
         .library(name: "Images", targets: ["Images"]),
         .library(name: "Vision", targets: ["Vision"]),
-        .library(name: "Workbench", targets: ["Workbench"]),
+        .library(name: "Training", targets: ["Training"]),
+        .library(name: "Golden", targets: ["Golden"]),
+        .library(name: "Benchmarks", targets: ["Benchmarks"]),
         .executable(name: "workbench", targets: ["WorkbenchCLI"]),
     ],
     dependencies: [
@@ -53,30 +55,40 @@ let package = Package(
         // MARK: Layer 6 - data: ImageFolder, transforms, DataLoader (torchvision.datasets / transforms)
         .target(name: "Vision", dependencies: ["Images", "Tensors", "Kernels"], swiftSettings: swiftSettings),
 
-        // MARK: Layer 7 - workbench: golden comparison, op references, reports
-        .target(name: "Workbench", dependencies: ["Tensors", "NN", "Optim", "HDF5", "Vision", "Checkpoints"], swiftSettings: swiftSettings),
+        // MARK: Layer 7 - product libraries, one per concern, each importable alone
+        // Training: the trainer over any Module/Optimizer/loader, evaluation and metrics, the transfer experiment,
+        // checkpoints into modules - what a user who loads a .pth and fine-tunes imports.
+        .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Vision", "Checkpoints"],
+                swiftSettings: swiftSettings),
+        // Golden: tensor comparison, tolerances with reasons, op-reference and trace replay against PyTorch.
+        .target(name: "Golden", dependencies: ["Tensors", "NN", "Optim", "HDF5"], swiftSettings: swiftSettings),
+        // Benchmarks: model, convolution and data-loader timings beside the PyTorch scripts in Fixtures/.
+        .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "Vision", "Golden"],
+                swiftSettings: swiftSettings),
 
         // MARK: Layer 8 - the `workbench` command line
         .executableTarget(
             name: "WorkbenchCLI",
             dependencies: [
-                "Workbench", "Kernels", "Tensors", "Checkpoints", "NN",
+                "Training", "Golden", "Benchmarks", "Kernels", "Tensors", "Checkpoints", "NN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Workbench", "Tensors"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["Golden", "Tensors"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
-        .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Workbench"], swiftSettings: swiftSettings),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "Workbench"], swiftSettings: swiftSettings),
-        .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Workbench"],
+        .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),
-        .testTarget(name: "VisionTests", dependencies: ["TestSupport", "Vision", "Images", "HDF5", "Workbench"],
+        .testTarget(name: "VisionTests", dependencies: ["TestSupport", "Vision", "Images", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench"], swiftSettings: swiftSettings),
+        .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"], swiftSettings: swiftSettings),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Golden", "NN", "Tensors", "Checkpoints"],
+                    swiftSettings: swiftSettings),
     ]
 )

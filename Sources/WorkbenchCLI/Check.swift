@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
+import Golden
 import Tensors
-import Workbench
+import Training
 
 /// `workbench check TRACE.h5...`: replays recorded PyTorch training traces and names the first divergence.
 struct Check: ParsableCommand {
@@ -13,13 +14,15 @@ struct Check: ParsableCommand {
             status 1 when any trace fails.
             """)
 
-    @Argument(help: "Trace files (HDF5) written by Fixtures/generate_references.py traces or record_trace().")
+    @Argument(help: "Trace files (HDF5) written by Fixtures/generate_references.py traces or record_trace().",
+              completion: .file(extensions: ["h5"]))
     var traces: [String]
 
     @Flag(name: .long, help: "Print only each trace's summary, not every tensor.")
     var summaryOnly = false
 
-    @Option(help: "Initial weights (.pth or safetensors) to use instead of the trace's portable initialisation.")
+    @Option(help: "Initial weights (.pth or safetensors) to use instead of the trace's portable initialisation.",
+            completion: .file(extensions: ["pth", "pt", "safetensors"]))
     var weights: String?
 
     func run() throws {

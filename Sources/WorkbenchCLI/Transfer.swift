@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
-import Workbench
+import NN
+import Training
 
 /// `workbench transfer`: the main job - the post's transfer-learning experiment on the embedded model and data.
 struct Transfer: ParsableCommand {
@@ -13,20 +14,19 @@ struct Transfer: ParsableCommand {
             numbers for the same experiment (Fixtures/data/premise_pytorch.json).
             """)
 
-    @Option(help: "The package root (holding Fixtures/).") var root = "."
-    @Option(help: "Settings, comma-separated: scratch, feature-extraction, feature-extraction-eval, layer4-fc, fine-tune.")
-    var settings = TransferSetting.allCases.map(\.rawValue).joined(separator: ",")
+    @OptionGroup var root: RootOption
+    @Option(parsing: .upToNextOption, help: "Settings to run (space-separated).")
+    var settings: [TransferSetting] = TransferSetting.allCases
     @Option(help: "Seeds per setting.") var seeds = 5
     @Option(help: "Epochs (the PyTorch table uses 15).") var epochs = TransferExperiment.Budget.small.epochs
 
+    func validate() throws {
+        try require(seeds, atLeast: 1, flag: "--seeds")
+        try require(epochs, atLeast: 1, flag: "--epochs")
+    }
+
     func run() throws {
-        let chosen = try settings.split(separator: ",").map { name -> TransferSetting in
-            guard let setting = TransferSetting(rawValue: String(name)) else {
-                throw ValidationError("unknown setting '\(name)'; use \(TransferSetting.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            return setting
-        }
-        let fixtures = try EmbeddedFixtures(root: root)
+        let fixtures = try EmbeddedFixtures(root: try root.resolved().path)
         var budget = TransferExperiment.Budget.small
         budget.epochs = epochs
         let experiment = TransferExperiment(fixtures: fixtures, budget: budget)
@@ -34,7 +34,7 @@ struct Transfer: ParsableCommand {
               + "\(budget.epochs) epochs, batch \(budget.batchSize), SGD lr \(budget.lr) momentum \(budget.momentum), "
               + "\(seeds) seeds")
         let start = Date()
-        let runs = try experiment.run(settings: chosen, seeds: (0..<UInt64(seeds)).map { $0 }) { run in
+        let runs = try experiment.run(settings: settings, seeds: (0..<UInt64(seeds)).map { $0 }) { run in
             print("  \(run.setting.rawValue) seed \(run.seed): val accuracy "
                   + "\(String(format: "%.3f", run.metrics.accuracy)), final train loss \(String(format: "%.3f", run.finalLoss))")
         }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Workbench
+import Golden
 
 /// `workbench verify`: replays every stored PyTorch op reference and prints a case-by-case table.
 struct Verify: ParsableCommand {
@@ -8,8 +8,11 @@ struct Verify: ParsableCommand {
         abstract: "Replay the stored PyTorch op references through this engine and compare, case by case.",
         discussion: "Exits with status 1 when any output, gradient or state differs beyond its tolerance.")
 
-    @Option(name: .long, help: "The op reference file (HDF5).")
-    var references: String = OpReferenceFile.defaultRelativePath
+    @OptionGroup var root: RootOption
+
+    @Option(name: .long, help: "The op reference file (HDF5); default Fixtures/references/ops.h5 under the root.",
+            completion: .file(extensions: ["h5"]))
+    var references: String?
 
     @Option(name: .long, help: "Only cases whose name contains this text.")
     var filter: String?
@@ -18,11 +21,11 @@ struct Verify: ParsableCommand {
     var summaryOnly = false
 
     func run() throws {
-        guard FileManager.default.fileExists(atPath: references) else {
-            throw ValidationError(
-                "no op reference file at '\(references)': run from the package root or pass --references PATH")
+        let path = try references ?? root.path(OpReferenceFile.defaultRelativePath)
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw ValidationError("no op reference file at '\(path)': pass --references PATH")
         }
-        let report = VerifyReport(file: try OpReferenceFile(path: references), filter: filter)
+        let report = VerifyReport(file: try OpReferenceFile(path: path), filter: filter)
         if !summaryOnly { print(report.table(), terminator: "\n\n") }
         print(report.summary())
         for failure in report.failures { print(failure) }

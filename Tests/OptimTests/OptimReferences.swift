@@ -1,6 +1,6 @@
 import HDF5
 import Tensors
-import Workbench
+import Golden
 
 /// `Fixtures/references/optim.h5`, written by `Fixtures/generate_references.py optim`
 /// (schema: Fixtures/references/OPTIM_SCHEMA.md).

@@ -1,7 +1,7 @@
 import HDF5
 import Optim
 import Tensors
-import Workbench
+import Golden
 
 /// One recorded PyTorch optimizer run (`/optimizers/<name>`): the options, the groups as given and as torch
 /// resolved them, every parameter's gradients and values per step, and the state after the last step.

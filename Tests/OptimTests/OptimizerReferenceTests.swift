@@ -2,7 +2,7 @@ import TestSupport
 import Optim
 import Testing
 import Tensors
-import Workbench
+import Golden
 
 /// Every recorded PyTorch optimizer run, replayed step by step: groups, parameters after each step, final state.
 @Suite("PyTorch optimizer references")

@@ -1,7 +1,7 @@
 import Optim
 import Testing
 import Tensors
-import Workbench
+import Golden
 
 /// Every recorded PyTorch learning-rate schedule, replayed epoch by epoch over an SGD optimizer.
 @Suite("PyTorch schedule references")

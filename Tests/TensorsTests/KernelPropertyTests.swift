@@ -2,7 +2,7 @@ import Kernels
 import Tensors
 import Testing
 import TestSupport
-import Workbench
+import Golden
 
 /// Random geometries against naive implementations written from PyTorch's definitions: max pooling as
 /// aten/src/ATen/native/cpu/MaxPoolKernel.cpp scans a window, convolution as the sum `F.conv2d` defines (in

@@ -1,6 +1,6 @@
 import Testing
 import Tensors
-import Workbench
+import Golden
 
 /// Every stored PyTorch op case, forward and backward, through the shared comparison.
 @Suite("PyTorch op references")

@@ -1,5 +1,5 @@
 import Tensors
-import Workbench
+import Golden
 
 /// The stored PyTorch op references shared by the op tests.
 enum References {

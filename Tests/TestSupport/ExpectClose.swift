@@ -1,6 +1,6 @@
 import Tensors
 import Testing
-import Workbench
+import Golden
 
 /// Records a test issue with the shared comparison's full report (tensor, worst index, expected, actual,
 /// tolerance and its reason) unless `actual` matches `expected` within `tolerance`; returns the comparison.

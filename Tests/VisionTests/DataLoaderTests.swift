@@ -3,7 +3,7 @@ import Foundation
 import Tensors
 import Testing
 import Vision
-import Workbench
+import Golden
 
 /// DataLoader order, batching, augmentation and errors, against torchvision's DataLoader where it has one.
 @Suite("DataLoader")

@@ -4,7 +4,7 @@ import HDF5
 import Tensors
 import Testing
 import Vision
-import Workbench
+import Golden
 
 /// RandomResizedCrop and RandomHorizontalFlip drawing from the portable stream against torchvision's own
 /// `get_params` / `forward` fed the same uniforms (transforms.h5 `/random_*`).

@@ -4,7 +4,7 @@ import Images
 import Tensors
 import Testing
 import Vision
-import Workbench
+import Golden
 
 /// Every deterministic transform against torchvision's output on the same PNG (transforms.h5 `/cases`).
 @Suite("Transforms match torchvision")

@@ -4,7 +4,7 @@ import Images
 import Tensors
 import Testing
 import Vision
-import Workbench
+import Golden
 
 /// The files made by Fixtures/tlref/transforms.py: transforms.h5, the input PNGs and the ImageFolder trees.
 enum VisionFixtures {

@@ -1,3 +1,4 @@
+import NN
 import Tensors
 
 /// Deterministic weights that Python (Fixtures/tlref/portable.py) computes bit for bit alike, so that model

@@ -1,5 +1,5 @@
 import Testing
-import Workbench
+import Golden
 
 @Suite("TensorComparison")
 struct TensorComparisonTests {

@@ -16,32 +16,20 @@ public enum TraceReplay {
     /// The model a trace describes, with torchvision's structure and the trace's width and classes.
     public static func makeModel(_ configuration: TraceFile.Configuration, path: String) throws -> ResNet {
         let c = configuration
-        switch c.model {
-        case "resnet18": return resnet18(numClasses: c.numClasses, zeroInitResidual: c.zeroInitResidual, baseChannels: c.baseWidth)
-        case "resnet34": return resnet34(numClasses: c.numClasses, zeroInitResidual: c.zeroInitResidual, baseChannels: c.baseWidth)
-        case "resnet50": return resnet50(numClasses: c.numClasses, zeroInitResidual: c.zeroInitResidual, baseChannels: c.baseWidth)
-        default: throw TraceError.unknownModel(path: path, model: c.model)
+        guard let architecture = ResNetArchitecture(rawValue: c.model) else {
+            throw TraceError.unknownModel(path: path, model: c.model)
         }
+        return architecture.make(numClasses: c.numClasses, zeroInitResidual: c.zeroInitResidual,
+                                 baseChannels: c.baseWidth)
     }
 
-    /// Freezes and sets modes as the post's configurations do: `full` trains everything; `frozen_train` trains
-    /// only `fc` with the model in train mode; `frozen_eval` the same in eval mode; `layer4_fc` trains layer4 and fc.
-    public static func configure(_ model: ResNet, as configuration: String, path: String) throws {
-        switch configuration {
-        case "full":
-            model.unfreeze().train()
-        case "frozen_train", "frozen_eval":
-            model.freeze()
-            model.fc.unfreeze()
-            model.train(configuration == "frozen_train")
-        case "layer4_fc":
-            model.freeze()
-            model.layer4.unfreeze()
-            model.fc.unfreeze()
-            model.train()
-        default:
-            throw TraceError.malformed(path: path, item: "/", detail: "unknown configuration '\(configuration)'")
+    /// The trace's transfer setting (its `configuration` attribute in the generator's names).
+    static func setting(_ configuration: TraceFile.Configuration, path: String) throws -> TransferSetting {
+        guard let setting = TransferSetting(generatorName: configuration.configuration), setting != .scratch else {
+            throw TraceError.malformed(path: path, item: "/",
+                                       detail: "unknown configuration '\(configuration.configuration)'")
         }
+        return setting
     }
 
     /// The optimizer a trace names, over `parameters`.
@@ -68,7 +56,7 @@ public enum TraceReplay {
         let model = try makeModel(c, path: trace.path)
         PortableInit.apply(to: model, seed: c.initSeed)
         if let initialState { try model.loadStateDict(initialState) }
-        try configure(model, as: c.configuration, path: trace.path)
+        try setting(c, path: trace.path).apply(to: model)
         let inputShape = [c.batch, 3, c.inputSize, c.inputSize]
         let input = trace.root.contains("input") ? try trace.tensor("input") : PortableInit.input(shape: inputShape, seed: c.initSeed)
         guard input.shape == inputShape else {

@@ -2,7 +2,8 @@ import NN
 import Tensors
 import Testing
 import Vision
-import Workbench
+import Golden
+import Training
 
 /// The embedded pretrained model and data, run through this engine end to end.
 @Suite("Embedded model and data")

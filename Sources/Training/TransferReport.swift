@@ -1,4 +1,5 @@
 import Foundation
+import NN
 
 /// The premise table: per setting, validation accuracy (mean, min, max over seeds) and macro precision / recall in
 /// this engine, beside PyTorch's accuracy for the same setting and budget from Fixtures/data/premise_pytorch.json.
@@ -24,17 +25,6 @@ public struct TransferReport {
         pytorch = table
     }
 
-    /// The generator's name for a setting.
-    static func pytorchName(_ setting: TransferSetting) -> String {
-        switch setting {
-        case .scratch: return "scratch"
-        case .featureExtraction: return "frozen_train"
-        case .featureExtractionEval: return "frozen_eval"
-        case .layer4: return "layer4_fc"
-        case .fineTune: return "full"
-        }
-    }
-
     /// Accuracy statistics of one setting in this engine.
     public func accuracy(_ setting: TransferSetting) -> (mean: Double, min: Double, max: Double)? {
         let values = runs.filter { $0.setting == setting }.map(\.metrics.accuracy)
@@ -58,7 +48,7 @@ public struct TransferReport {
             let settingRuns = runs.filter { $0.setting == setting }
             let precision = settingRuns.map(\.metrics.macroPrecision).reduce(0, +) / Double(settingRuns.count)
             let recall = settingRuns.map(\.metrics.macroRecall).reduce(0, +) / Double(settingRuns.count)
-            let reference = pytorch[TransferReport.pytorchName(setting)]
+            let reference = pytorch[setting.generatorName]
                 .map { "\(f($0.mean)) [\(f($0.min)), \(f($0.max))]" } ?? "-"
             lines.append(setting.rawValue.padding(toLength: 25, withPad: " ", startingAt: 0)
                          + "\(f(acc.mean)) [\(f(acc.min)), \(f(acc.max))]".padding(toLength: 28, withPad: " ", startingAt: 0)

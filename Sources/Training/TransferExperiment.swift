@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import Optim
 import Tensors
 import Vision
 
@@ -60,9 +61,9 @@ public struct TransferExperiment {
                 let model = try makeModel(for: setting, classes: train.classes.count)
                 let loader = DataLoader(train, batchSize: budget.batchSize, shuffle: true, seed: seed,
                                         transform: transform, cacheDecoded: true)
-                let history = try Trainer.fit(
-                    model, setting: setting, train: loader,
-                    options: .init(epochs: budget.epochs, lr: budget.lr, momentum: budget.momentum))
+                let optimizer = SGD(parameters: model.trainableParameters(), lr: budget.lr, momentum: budget.momentum)
+                let history = try Trainer.fit(model, optimizer: optimizer, train: loader, epochs: budget.epochs,
+                                              prepareEpoch: setting.enterTrainingMode)
                 let metrics = try Trainer.evaluate(model, on: validationLoader, classCount: train.classes.count)
                 let run = Run(setting: setting, seed: seed, metrics: metrics, finalLoss: history.last?.meanLoss ?? 0)
                 runs.append(run)

@@ -1,4 +1,5 @@
 import Foundation
+import Golden
 import NN
 import Optim
 import Tensors
@@ -14,6 +15,16 @@ public enum ModelBenchmark {
         case fullStep = "full step"
         case frozenStep = "frozen step"
         case layer4Step = "layer4+fc step"
+
+        /// The transfer setting a training step case times (nil for inference).
+        public var setting: TransferSetting? {
+            switch self {
+            case .inference: return nil
+            case .fullStep: return .fineTune
+            case .frozenStep: return .featureExtraction
+            case .layer4Step: return .layer4
+            }
+        }
     }
 
     /// Times one case and returns its report line, e.g. `resnet18 b8x224 full step: 583.4 ms, 13.7 img/s, 88.8 GFLOPS`.
@@ -28,12 +39,7 @@ public enum ModelBenchmark {
             model.eval()
             body = { _ = noGrad { model(input) } }
         case .fullStep, .frozenStep, .layer4Step:
-            model.train()
-            if benchmarkCase != .fullStep {
-                model.freeze()
-                model.fc.unfreeze()
-                if benchmarkCase == .layer4Step { model.layer4.unfreeze() }
-            }
+            benchmarkCase.setting?.apply(to: model)
             let optimizer = SGD(parameters: model.trainableParameters(), lr: 0.001, momentum: 0.9)
             body = {
                 crossEntropy(model(input), target: target).backward()

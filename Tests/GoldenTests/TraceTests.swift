@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
 import Testing
-import Workbench
+import Golden
 
 /// Every stored whole-model PyTorch trace, replayed end to end.
 @Suite("PyTorch model traces")

@@ -1,5 +1,5 @@
 import Testing
-import Workbench
+import Training
 
 @Suite("Classification metrics")
 struct ClassificationMetricsTests {

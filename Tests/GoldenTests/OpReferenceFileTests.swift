@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
 import Testing
-import Workbench
+import Golden
 
 @Suite("Op reference files")
 struct OpReferenceFileTests {

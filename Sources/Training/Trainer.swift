@@ -4,21 +4,9 @@ import Optim
 import Tensors
 import Vision
 
-/// The post's training loop - forward, cross-entropy, backward, SGD with momentum - and its evaluation.
+/// The post's training loop - forward, loss, backward, optimizer step, zero the gradients - and its evaluation,
+/// over any ``Module``, any ``Optimizer`` and any loader that yields batches.
 public enum Trainer {
-    /// Hyperparameters of one run (batch size and order belong to the ``DataLoader``).
-    public struct Options: Sendable {
-        public var epochs: Int
-        public var lr: Double
-        public var momentum: Double
-
-        public init(epochs: Int, lr: Double, momentum: Double = 0.9) {
-            self.epochs = epochs
-            self.lr = lr
-            self.momentum = momentum
-        }
-    }
-
     /// One epoch's mean training loss.
     public struct Epoch: Sendable {
         public let index: Int
@@ -26,26 +14,32 @@ public enum Trainer {
         public let seconds: Double
     }
 
-    /// Trains the parameters that require grad on `train` with SGD, `options.epochs` times, calling `log` after each
-    /// epoch. Mode switching per epoch follows `setting`.
-    public static func fit(
-        _ model: ResNet, setting: TransferSetting, train: DataLoader, options: Options,
+    /// Trains `model` for `epochs` passes over `train` (`for images, labels in loader: optimizer.zero_grad(); loss =
+    /// criterion(model(images), labels); loss.backward(); optimizer.step()`), calling `prepareEpoch` before each
+    /// epoch (`model.train()` by default; a ``TransferSetting`` keeps a frozen backbone in eval mode) and `log`
+    /// after it.
+    /// - Parameters:
+    ///   - loss: the criterion on `[N, C]` logits and `N` class indices (`nn.CrossEntropyLoss()` by default).
+    ///   - train: any sequence of batches, e.g. a ``DataLoader``; a failed batch ends training with its error.
+    public static func fit<Model: Module, Loader: Sequence>(
+        _ model: Model, optimizer: some Optimizer, train: Loader, epochs: Int,
+        prepareEpoch: (Model) -> Void = { $0.train() },
+        loss: (Tensor, [Int]) -> Tensor = { crossEntropy($0, target: $1) },
         log: (Epoch) -> Void = { _ in }
-    ) throws -> [Epoch] {
-        let optimizer = SGD(parameters: model.trainableParameters(), lr: options.lr, momentum: options.momentum)
+    ) throws -> [Epoch] where Loader.Element == Result<Batch, any Error> {
         var history: [Epoch] = []
-        for epoch in 0..<options.epochs {
+        for epoch in 0..<epochs {
             let start = DispatchTime.now().uptimeNanoseconds
-            setting.enterTrainingMode(model)
+            prepareEpoch(model)
             var total = 0.0
             var count = 0
             for result in train {
                 let batch = try result.get()
-                let loss = crossEntropy(model(batch.images), target: batch.labels)
-                loss.backward()
+                let value = loss(model(batch.images), batch.labels)
+                value.backward()
                 optimizer.step()
                 optimizer.zeroGrad()
-                total += Double(loss.item()) * Double(batch.labels.count)
+                total += Double(value.item()) * Double(batch.labels.count)
                 count += batch.labels.count
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
@@ -58,7 +52,9 @@ public enum Trainer {
 
     /// Predicts every sample of `loader` with the model in eval mode and no autograd (`model.eval()` +
     /// `torch.no_grad()`), and scores the predictions.
-    public static func evaluate(_ model: Module, on loader: DataLoader, classCount: Int) throws -> ClassificationMetrics {
+    public static func evaluate<Loader: Sequence>(_ model: Module, on loader: Loader, classCount: Int) throws
+        -> ClassificationMetrics where Loader.Element == Result<Batch, any Error>
+    {
         model.eval()
         var predictions: [Int] = []
         var targets: [Int] = []

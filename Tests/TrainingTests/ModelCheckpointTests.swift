@@ -3,7 +3,8 @@ import Foundation
 import NN
 import Tensors
 import Testing
-import Workbench
+import Golden
+import Training
 
 @Suite("Models and checkpoint files")
 struct ModelCheckpointTests {
