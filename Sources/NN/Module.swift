@@ -4,9 +4,11 @@ import Tensors
 /// registered under explicit names (the state-dict keys), `train()` / `eval()` recurse, and calling a module runs
 /// its ``forward(_:)``.
 ///
-/// Subclasses register their tensors and children in `init` and expose them through computed properties backed by
-/// the registry, so that replacing a child (`model.fc = Linear(...)`) is seen by ``namedParameters()``,
-/// ``stateDict()`` and ``loadStateDict(_:strict:)``.
+/// Subclasses register their tensors and children in `init`, once each and in PyTorch's attribute order (which fixes
+/// the state-dict key order). Layers expose their tensors through computed properties backed by the registry; models
+/// keep typed children as stored properties, and a replaceable child re-registers itself under the same name when
+/// set (`model.fc = Linear(...)`), so the replacement is seen by ``namedParameters()``, ``stateDict()`` and
+/// ``loadStateDict(_:strict:)``.
 open class Module {
     /// Whether the module is in training mode (`module.training`).
     public private(set) var training = true

@@ -34,10 +34,40 @@ struct ModuleTests {
         #expect(model.parameterCount(trainableOnly: true) == model.numFeatures * 2 + 2)
         #expect(model.stateDict().map(\.key).suffix(2) == ["fc.weight", "fc.bias"])
         #expect(model.layer4 === model.child("layer4") && model.conv1 === model.child("conv1"))
+        #expect(model.fc === model.child("fc") && model.fc.outFeatures == 2)
         model.layer4.unfreeze()
         let trainable = model.namedParameters().filter { $0.1.requiresGrad }.map(\.0)
         #expect(trainable.allSatisfy { $0.hasPrefix("layer4.") || $0.hasPrefix("fc.") })
         #expect(model.summary().contains("Total params"))
+    }
+
+    @Test("typed children are the registered ones, in torchvision's order; zeroInitResidual zeroes bn2 or bn3")
+    func typedChildren() {
+        let model = resnet50(numClasses: 3, zeroInitResidual: true, baseChannels: 2)
+        #expect(model.namedChildren.map(\.0) == ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3",
+                                                   "layer4", "avgpool", "fc"])
+        let typed: [Module] = [model.conv1, model.bn1, model.relu, model.maxpool, model.layer1, model.layer2,
+                               model.layer3, model.layer4, model.avgpool, model.fc]
+        #expect(model.children.count == typed.count && zip(model.children, typed).allSatisfy { $0 === $1 })
+        #expect(model.numFeatures == 2 * 8 * Bottleneck.expansion && model.fc.inFeatures == model.numFeatures)
+        let bottleneck = model.layer2[0] as? Bottleneck
+        #expect(bottleneck?.namedChildren.map(\.0) == ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "relu",
+                                                        "downsample"])
+        #expect(bottleneck?.downsample != nil && bottleneck?.downsample === bottleneck?.child("downsample"))
+        #expect((model.layer2[1] as? Bottleneck)?.downsample == nil)
+
+        let basic = resnet18(numClasses: 3, zeroInitResidual: true, baseChannels: 2)
+        #expect(basic.numFeatures == 2 * 8 && basic.fc.inFeatures == basic.numFeatures)
+        let first = basic.layer1[0] as? BasicBlock
+        #expect(first?.namedChildren.map(\.0) == ["conv1", "bn1", "relu", "conv2", "bn2"] && first?.downsample == nil)
+        #expect((basic.layer2[0] as? BasicBlock)?.namedChildren.last?.0 == "downsample")
+        for (network, last) in [(model, ".bn3"), (basic, ".bn2")] {
+            for (name, module) in network.namedModules() {
+                guard let bn = module as? BatchNorm2d, let weight = bn.weight?.toArray() else { continue }
+                let zeroed = name.hasSuffix(last) && !name.contains("downsample")
+                #expect(weight.allSatisfy { $0 == (zeroed ? 0 : 1) }, "\(name)")
+            }
+        }
     }
 
     @Test("loadStateDict reports every missing, unexpected and mis-shaped key at once and copies nothing")

@@ -18,7 +18,7 @@ struct ModelCheckpointTests {
         defer { try? FileManager.default.removeItem(atPath: path) }
         let source = resnet18(numClasses: 3, baseChannels: 4)
         PortableInit.apply(to: source, seed: 11)
-        (source.requiredChild("bn1") as! BatchNorm2d).numBatchesTracked = 7
+        source.bn1.numBatchesTracked = 7
         try source.saveCheckpoint(path: path)
         let summary = try CheckpointSummary(path: path)
         #expect(summary.stateDict["bn1.num_batches_tracked"]?.dtype == .int64)
@@ -39,10 +39,10 @@ struct ModelCheckpointTests {
         try pretrained.saveCheckpoint(path: path)
         let model = resnet18(numClasses: 2, baseChannels: 4)
         #expect { try model.loadCheckpoint(path: path) } throws: { "\($0)".contains("size mismatch for fc.weight") }
-        let head = (model.fc as! Linear).weight.toArray()
+        let head = model.fc.weight.toArray()
         let result = try model.loadCheckpoint(path: path, skipMismatchedShapes: true)
         #expect(result.sizeMismatches.map(\.key) == ["fc.weight", "fc.bias"])
-        #expect((model.fc as! Linear).weight.toArray() == head)
+        #expect(model.fc.weight.toArray() == head)
         #expect(model.stateDict().first!.value.toArray() == pretrained.stateDict().first!.value.toArray())
     }
 
@@ -54,9 +54,9 @@ struct ModelCheckpointTests {
         var stateDict = model.checkpointStateDict()
         for key in stateDict.keys where key.hasSuffix("num_batches_tracked") { stateDict[key] = nil }
         try Checkpoint.save(stateDict, to: path)
-        (model.requiredChild("bn1") as! BatchNorm2d).numBatchesTracked = 5
+        model.bn1.numBatchesTracked = 5
         #expect(try model.loadCheckpoint(path: path).isClean)
-        #expect((model.requiredChild("bn1") as! BatchNorm2d).numBatchesTracked == 5)
+        #expect(model.bn1.numBatchesTracked == 5)
         #expect(try resnet18(numClasses: 2, baseChannels: 2).loadCheckpoint(path: path).isClean)
     }
 

@@ -6,9 +6,28 @@ import Tensors
 /// `baseChannels` scales every stage (`baseChannels * [1, 2, 4, 8]`; torchvision's is 64) while keeping every key,
 /// for small, fast test models. Shape: `[N, 3, H, W]` -> `[N, numClasses]`.
 public final class ResNet: Module {
-    public let blockName: String
+    /// The number of blocks in each stage, e.g. `[2, 2, 2, 2]` for resnet18.
     public let layers: [Int]
+    /// The stem's width (torchvision's 64); stage `i` has `baseChannels << i` planes.
     public let baseChannels: Int
+    /// The width of the features entering `fc` (`model.fc.in_features` in torchvision):
+    /// `8 * baseChannels * Block.expansion`.
+    public let numFeatures: Int
+
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let relu: ReLU
+    public let maxpool: MaxPool2d
+    public let layer1: Sequential
+    public let layer2: Sequential
+    public let layer3: Sequential
+    public let layer4: Sequential
+    public let avgpool: AdaptiveAvgPool2d
+    /// The classifier head; assign a new ``Linear`` (`model.fc = Linear(...)`) to adapt the model to other classes.
+    /// The replacement is registered under "fc", so the state-dict keys stay `fc.weight`, `fc.bias`.
+    public var fc: Linear {
+        didSet { registerModule("fc", fc) }
+    }
 
     /// Builds a ResNet from a block type and the number of blocks per stage, initialised as torchvision does:
     /// convolutions kaiming-normal (fan_out, relu), batch norms weight 1 / bias 0, `fc` PyTorch's Linear default;
@@ -16,33 +35,50 @@ public final class ResNet: Module {
     public init<Block: ResidualBlock>(block: Block.Type, layers: [Int], numClasses: Int = 1000,
                                       zeroInitResidual: Bool = false, baseChannels: Int = 64) {
         require(layers.count == 4, "ResNet takes 4 stage depths, got \(layers)")
-        self.blockName = String(describing: block)
         self.layers = layers
         self.baseChannels = baseChannels
-        super.init()
         var inPlanes = baseChannels
-        registerModule("conv1", Conv2d(inChannels: 3, outChannels: inPlanes, kernelSize: 7, stride: 2, padding: 3,
-                                       bias: false))
-        registerModule("bn1", BatchNorm2d(numFeatures: inPlanes))
-        registerModule("relu", ReLU())
-        registerModule("maxpool", MaxPool2d(kernelSize: 3, stride: 2, padding: 1))
-        for (stage, depth) in layers.enumerated() {
-            let planes = baseChannels << stage
-            let stride = stage == 0 ? 1 : 2
-            var downsample: Module?
+
+        /// A stage of `blocks` blocks of `planes` (torchvision's `_make_layer`): the first block carries the stride
+        /// and, when the shape changes, a 1x1 conv + batch norm shortcut; `inPlanes` becomes `planes * expansion`.
+        func makeLayer(block: Block.Type, planes: Int, blocks: Int, stride: Int = 1) -> Sequential {
+            var downsample: Sequential?
             if stride != 1 || inPlanes != planes * Block.expansion {
                 downsample = Sequential(conv1x1(inPlanes, planes * Block.expansion, stride: stride),
                                         BatchNorm2d(numFeatures: planes * Block.expansion))
             }
-            var blocks: [Module] = [Block(inPlanes: inPlanes, planes: planes, stride: stride, downsample: downsample)]
+            var layers: [Module] = [block.init(inPlanes: inPlanes, planes: planes, stride: stride,
+                                               downsample: downsample)]
             inPlanes = planes * Block.expansion
-            for _ in 1..<max(depth, 1) {
-                blocks.append(Block(inPlanes: inPlanes, planes: planes, stride: 1, downsample: nil))
+            for _ in 1..<max(blocks, 1) {
+                layers.append(block.init(inPlanes: inPlanes, planes: planes, stride: 1, downsample: nil))
             }
-            registerModule("layer\(stage + 1)", Sequential(blocks))
+            return Sequential(layers)
         }
-        registerModule("avgpool", AdaptiveAvgPool2d(outputSize: 1))
-        registerModule("fc", Linear(inFeatures: inPlanes, outFeatures: numClasses))
+
+        conv1 = Conv2d(inChannels: 3, outChannels: inPlanes, kernelSize: 7, stride: 2, padding: 3, bias: false)
+        bn1 = BatchNorm2d(numFeatures: inPlanes)
+        relu = ReLU()
+        maxpool = MaxPool2d(kernelSize: 3, stride: 2, padding: 1)
+        layer1 = makeLayer(block: block, planes: baseChannels, blocks: layers[0])
+        layer2 = makeLayer(block: block, planes: baseChannels * 2, blocks: layers[1], stride: 2)
+        layer3 = makeLayer(block: block, planes: baseChannels * 4, blocks: layers[2], stride: 2)
+        layer4 = makeLayer(block: block, planes: baseChannels * 8, blocks: layers[3], stride: 2)
+        avgpool = AdaptiveAvgPool2d(outputSize: 1)
+        numFeatures = baseChannels * 8 * Block.expansion
+        fc = Linear(inFeatures: numFeatures, outFeatures: numClasses)
+        super.init()
+        registerModule("conv1", conv1)
+        registerModule("bn1", bn1)
+        registerModule("relu", relu)
+        registerModule("maxpool", maxpool)
+        registerModule("layer1", layer1)
+        registerModule("layer2", layer2)
+        registerModule("layer3", layer3)
+        registerModule("layer4", layer4)
+        registerModule("avgpool", avgpool)
+        registerModule("fc", fc)
+
         for (_, module) in namedModules() {
             guard let conv = module as? Conv2d else { continue }
             let fanOut = conv.outChannels * conv.kernelSize.height * conv.kernelSize.width
@@ -51,39 +87,30 @@ public final class ResNet: Module {
         }
         if zeroInitResidual {
             for (_, module) in namedModules() {
-                if let block = module as? any ResidualBlock { block.lastBatchNorm.weight?.assign(Tensor.zeros([block.lastBatchNorm.numFeatures])) }
+                if let block = module as? Bottleneck {
+                    block.bn3.weight?.assign(Tensor.zeros([block.bn3.numFeatures]))
+                } else if let block = module as? BasicBlock {
+                    block.bn2.weight?.assign(Tensor.zeros([block.bn2.numFeatures]))
+                }
             }
         }
     }
 
-    /// The classifier head (`model.fc`); assign a new ``Linear`` to adapt the model to other classes.
-    public var fc: Module {
-        get { requiredChild("fc") }
-        set { registerModule("fc", newValue) }
-    }
-
-    /// The width of the features entering `fc` (`model.fc.in_features` in torchvision): `8 * baseChannels * expansion`.
-    public var numFeatures: Int { (baseChannels << 3) * (blockName == "Bottleneck" ? Bottleneck.expansion : 1) }
-
-    /// A stage by index 1...4 (`getattr(model, f"layer{index}")`).
-    public func layer(_ index: Int) -> Sequential { requiredChild("layer\(index)") as! Sequential }
-
-    /// The stem and the stages under torchvision's names: `model.layer4.unfreeze()` as in PyTorch.
-    public var conv1: Conv2d { requiredChild("conv1") as! Conv2d }
-    public var bn1: BatchNorm2d { requiredChild("bn1") as! BatchNorm2d }
-    public var layer1: Sequential { layer(1) }
-    public var layer2: Sequential { layer(2) }
-    public var layer3: Sequential { layer(3) }
-    public var layer4: Sequential { layer(4) }
-
     public override func forward(_ x: Tensor) -> Tensor {
-        var out = requiredChild("conv1")(x)
-        out = requiredChild("bn1")(out)
-        out = requiredChild("relu")(out)
-        out = requiredChild("maxpool")(out)
-        for stage in 1...4 { out = layer(stage)(out) }
-        out = requiredChild("avgpool")(out)
-        return fc(out.flatten(startDim: 1))
+        var x = conv1(x)
+        x = bn1(x)
+        x = relu(x)
+        x = maxpool(x)
+
+        x = layer1(x)
+        x = layer2(x)
+        x = layer3(x)
+        x = layer4(x)
+
+        x = avgpool(x)
+        x = x.flatten(startDim: 1)
+        x = fc(x)
+        return x
     }
 }
 

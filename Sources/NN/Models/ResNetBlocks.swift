@@ -11,67 +11,124 @@ func conv1x1(_ inPlanes: Int, _ outPlanes: Int, stride: Int = 1) -> Conv2d {
     Conv2d(inChannels: inPlanes, outChannels: outPlanes, kernelSize: 1, stride: IntPair(stride), bias: false)
 }
 
-/// A residual block family usable by ``ResNet``.
+/// A residual block family usable by ``ResNet`` (torchvision's `block` argument: `BasicBlock` or `Bottleneck`).
 public protocol ResidualBlock: Module {
     /// Output channels per `planes` (1 for ``BasicBlock``, 4 for ``Bottleneck``).
     static var expansion: Int { get }
-    init(inPlanes: Int, planes: Int, stride: Int, downsample: Module?)
-    /// The batch norm that ends the residual branch (zeroed by `zeroInitResidual`).
-    var lastBatchNorm: BatchNorm2d { get }
+
+    /// A block from `inPlanes` to `planes * expansion` channels; `downsample` maps the input to the output's shape
+    /// when the stride or width changes.
+    init(inPlanes: Int, planes: Int, stride: Int, downsample: Sequential?)
 }
 
-/// Two 3x3 convolutions with a shortcut (torchvision's `BasicBlock`, resnet18/34):
-/// `relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))`. The first conv carries the stride.
+/// Two 3x3 convolutions with a shortcut (torchvision's `BasicBlock`, resnet18/34); the first conv carries the stride.
+///
+/// Shape: `[N, inPlanes, H, W]` -> `[N, planes, H / stride, W / stride]`.
 public final class BasicBlock: Module, ResidualBlock {
     public static let expansion = 1
 
-    public init(inPlanes: Int, planes: Int, stride: Int = 1, downsample: Module? = nil) {
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let relu: ReLU
+    public let conv2: Conv2d
+    public let bn2: BatchNorm2d
+    /// The shortcut's 1x1 convolution and batch norm, or nil when the input already has the output's shape.
+    public let downsample: Sequential?
+    public let stride: Int
+
+    public init(inPlanes: Int, planes: Int, stride: Int = 1, downsample: Sequential? = nil) {
+        conv1 = conv3x3(inPlanes, planes, stride: stride)
+        bn1 = BatchNorm2d(numFeatures: planes)
+        relu = ReLU()
+        conv2 = conv3x3(planes, planes)
+        bn2 = BatchNorm2d(numFeatures: planes)
+        self.downsample = downsample
+        self.stride = stride
         super.init()
-        registerModule("conv1", conv3x3(inPlanes, planes, stride: stride))
-        registerModule("bn1", BatchNorm2d(numFeatures: planes))
-        registerModule("relu", ReLU())
-        registerModule("conv2", conv3x3(planes, planes))
-        registerModule("bn2", BatchNorm2d(numFeatures: planes))
+        registerModule("conv1", conv1)
+        registerModule("bn1", bn1)
+        registerModule("relu", relu)
+        registerModule("conv2", conv2)
+        registerModule("bn2", bn2)
         if let downsample { registerModule("downsample", downsample) }
     }
 
-    public var lastBatchNorm: BatchNorm2d { requiredChild("bn2") as! BatchNorm2d }
-
     public override func forward(_ x: Tensor) -> Tensor {
-        let relu = requiredChild("relu")
-        var out = relu(requiredChild("bn1")(requiredChild("conv1")(x)))
-        out = requiredChild("bn2")(requiredChild("conv2")(out))
-        let identity = child("downsample").map { $0(x) } ?? x
-        return relu(out + identity)
+        var identity = x
+
+        var out = conv1(x)
+        out = bn1(out)
+        out = relu(out)
+
+        out = conv2(out)
+        out = bn2(out)
+
+        if let downsample { identity = downsample(x) }
+
+        out = out + identity
+        out = relu(out)
+        return out
     }
 }
 
-/// 1x1 reduce, 3x3 (carrying the stride: "ResNet v1.5"), 1x1 expand by 4, with a shortcut
-/// (torchvision's `Bottleneck`, resnet50).
+/// 1x1 reduce, 3x3 (carrying the stride: "ResNet v1.5"), 1x1 expand by 4, with a shortcut (torchvision's
+/// `Bottleneck`, resnet50).
+///
+/// Shape: `[N, inPlanes, H, W]` -> `[N, 4 * planes, H / stride, W / stride]`.
 public final class Bottleneck: Module, ResidualBlock {
     public static let expansion = 4
 
-    public init(inPlanes: Int, planes: Int, stride: Int = 1, downsample: Module? = nil) {
-        super.init()
+    public let conv1: Conv2d
+    public let bn1: BatchNorm2d
+    public let conv2: Conv2d
+    public let bn2: BatchNorm2d
+    public let conv3: Conv2d
+    public let bn3: BatchNorm2d
+    public let relu: ReLU
+    /// The shortcut's 1x1 convolution and batch norm, or nil when the input already has the output's shape.
+    public let downsample: Sequential?
+    public let stride: Int
+
+    public init(inPlanes: Int, planes: Int, stride: Int = 1, downsample: Sequential? = nil) {
         let width = planes
-        registerModule("conv1", conv1x1(inPlanes, width))
-        registerModule("bn1", BatchNorm2d(numFeatures: width))
-        registerModule("conv2", conv3x3(width, width, stride: stride))
-        registerModule("bn2", BatchNorm2d(numFeatures: width))
-        registerModule("conv3", conv1x1(width, planes * Bottleneck.expansion))
-        registerModule("bn3", BatchNorm2d(numFeatures: planes * Bottleneck.expansion))
-        registerModule("relu", ReLU())
+        conv1 = conv1x1(inPlanes, width)
+        bn1 = BatchNorm2d(numFeatures: width)
+        conv2 = conv3x3(width, width, stride: stride)
+        bn2 = BatchNorm2d(numFeatures: width)
+        conv3 = conv1x1(width, planes * Bottleneck.expansion)
+        bn3 = BatchNorm2d(numFeatures: planes * Bottleneck.expansion)
+        relu = ReLU()
+        self.downsample = downsample
+        self.stride = stride
+        super.init()
+        registerModule("conv1", conv1)
+        registerModule("bn1", bn1)
+        registerModule("conv2", conv2)
+        registerModule("bn2", bn2)
+        registerModule("conv3", conv3)
+        registerModule("bn3", bn3)
+        registerModule("relu", relu)
         if let downsample { registerModule("downsample", downsample) }
     }
 
-    public var lastBatchNorm: BatchNorm2d { requiredChild("bn3") as! BatchNorm2d }
-
     public override func forward(_ x: Tensor) -> Tensor {
-        let relu = requiredChild("relu")
-        var out = relu(requiredChild("bn1")(requiredChild("conv1")(x)))
-        out = relu(requiredChild("bn2")(requiredChild("conv2")(out)))
-        out = requiredChild("bn3")(requiredChild("conv3")(out))
-        let identity = child("downsample").map { $0(x) } ?? x
-        return relu(out + identity)
+        var identity = x
+
+        var out = conv1(x)
+        out = bn1(out)
+        out = relu(out)
+
+        out = conv2(out)
+        out = bn2(out)
+        out = relu(out)
+
+        out = conv3(out)
+        out = bn3(out)
+
+        if let downsample { identity = downsample(x) }
+
+        out = out + identity
+        out = relu(out)
+        return out
     }
 }
