@@ -7,6 +7,13 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v5),
 ]
 
+/// The lessons, in order: Lessons/<id>/ holds README.md, <Name>+Steps.swift (the runnable steps), <Name>+Checks.swift (the
+/// grader's checks), Driver.swift and Exercise/ (built only by the grader); Lessons/Solutions and
+/// Lessons/Templates hold the reference solutions and the starting state.
+let lessonIDs = ["01-load"]
+let lessonFilesBuiltByTheGrader = ["README.md", "Solutions", "Templates"]
+    + lessonIDs.flatMap { ["\($0)/README.md", "\($0)/Exercise", "\($0)/Driver.swift"] }
+
 let package = Package(
     name: "TransferLearningWorkbench",
     platforms: [.macOS(.v14)],
@@ -21,10 +28,15 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Golden", targets: ["Golden"]),
         .library(name: "Benchmarks", targets: ["Benchmarks"]),
+        .library(name: "ExerciseSupport", targets: ["ExerciseSupport"]),
+        .library(name: "Grading", targets: ["Grading"]),
+        .library(name: "Lessons", targets: ["Lessons"]),
         .executable(name: "workbench", targets: ["WorkbenchCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // MARK: Layer 1 - system libraries (thin module maps over the C headers)
@@ -66,11 +78,26 @@ let package = Package(
         .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "Vision", "Golden"],
                 swiftSettings: swiftSettings),
 
+        // Grading: builds a learner's exercise apart from the workbench, runs each check in its own process under a
+        // time limit, scores it and reports it as text, Gradescope JSON or JUnit XML.
+        .target(name: "ExerciseSupport", dependencies: ["HDF5", "Tensors"], swiftSettings: swiftSettings),
+        .target(name: "Grading", dependencies: [
+                    "ExerciseSupport",
+                    .product(name: "Subprocess", package: "swift-subprocess"),
+                    .product(name: "SystemPackage", package: "swift-system"),
+                ], swiftSettings: swiftSettings),
+        // Lessons (top-level Lessons/): each lesson's runnable steps and its exercise's checks; the learner's
+        // exercise files, the drivers, solutions and templates are built only by the grader.
+        .target(name: "Lessons", dependencies: [
+                    "Tensors", "NN", "Optim", "HDF5", "Images", "Vision", "Training", "Golden", "Grading",
+                    "ExerciseSupport",
+                ], path: "Lessons", exclude: lessonFilesBuiltByTheGrader, swiftSettings: swiftSettings),
+
         // MARK: Layer 8 - the `workbench` command line
         .executableTarget(
             name: "WorkbenchCLI",
             dependencies: [
-                "Training", "Golden", "Benchmarks", "Kernels", "Tensors", "Checkpoints", "NN",
+                "Training", "Golden", "Benchmarks", "Grading", "Lessons", "Kernels", "Tensors", "Checkpoints", "NN",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),

@@ -23,15 +23,15 @@ public enum DataLoaderBenchmark {
         }
     }
 
-    /// Loads every image under `root` with `Compose([Resize(resize), CenterCrop(crop), Normalize.imageNet])`
-    /// after ``ToTensor`` (the evaluation transform), `epochs` times after one untimed warm-up epoch, and reports
+    /// Loads every image under `root` with `Compose([ToTensor(), Resize(resize), CenterCrop(crop),
+    /// Normalize.imageNet])` (the evaluation transform), `epochs` times after one untimed warm-up epoch, and reports
     /// the median epoch.
     ///
     /// - Throws: ``VisionError`` from scanning the folder or from the first batch that fails.
     public static func imagesPerSecond(root: String, workers: Int, batchSize: Int = 8, epochs: Int = 5,
                                        resize: Int = 256, crop: Int = 224) throws -> Measurement {
         let dataset = try ImageFolder(root: root)
-        let transform = Compose([Resize(resize), CenterCrop(crop), Normalize.imageNet])
+        let transform = Compose([ToTensor(), Resize(resize), CenterCrop(crop), Normalize.imageNet])
         let loader = DataLoader(dataset, batchSize: batchSize, transform: transform, workers: workers)
         let median = try Timing.medianMilliseconds(warmup: 1, repeats: epochs) {
             for result in loader { _ = try result.get() }

@@ -36,7 +36,7 @@ public struct TransferExperiment {
     }
 
     /// Decode, convert to RGB, scale to [0, 1], normalise as the model was pretrained.
-    var transform: Compose { Compose([Normalize(mean: fixtures.mean, std: fixtures.std)]) }
+    var transform: Compose { Compose([ToTensor(), Normalize(mean: fixtures.mean, std: fixtures.std)]) }
 
     /// The model for `setting`: pretrained weights loaded strictly into a 5-class resnet18, then a new `fc`.
     public func makeModel(for setting: TransferSetting, classes: Int) throws -> ResNet {

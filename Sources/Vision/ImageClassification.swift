@@ -53,7 +53,7 @@ public struct ImageClassification: ImageTransform, Transform {
 
     /// The float path, as torchvision on a float tensor in [0, 1]: resize, crop, normalize.
     public func apply(_ image: Tensor, random: inout TransformRandom) throws -> Tensor {
-        let steps: [any Transform] = [Resize(resizeSize, antialias: antialias), CenterCrop(cropSize),
+        let steps: [any ComposeStep] = [Resize(resizeSize, antialias: antialias), CenterCrop(cropSize),
                                       Normalize(mean: mean, std: std)]
         return try Compose(steps).apply(image, random: &random)
     }

@@ -6,7 +6,7 @@ import Tensors
 /// Each sample is divided by 255 (8-bit images) or 65535 (16-bit), the division torchvision's `to_tensor` and
 /// `convert_image_dtype` perform; multiplying by `1 / 255` instead (v2's `to_dtype(scale=True)`, and
 /// `Image.toCHWFloat()`) differs in the last bit for about half the values.
-public struct ToTensor: ImageTransform {
+public struct ToTensor: ImageTransform, ComposeStep {
     public init() {}
 
     /// The image as `[C, H, W]` floats in [0, 1]. Shape: `[image.channels, image.height, image.width]`.

@@ -6,7 +6,7 @@ import Tensors
 ///
 /// Deterministic transforms ignore `random`; random ones (``RandomResizedCrop``, ``RandomHorizontalFlip``) take
 /// their draws from it in order, so a pipeline consumes one stream front to back.
-public protocol Transform: Sendable {
+public protocol Transform: ComposeStep {
     /// The transformed image. Shape: `[C, H, W]` in, `[C, H', W']` out.
     ///
     /// - Throws: ``VisionError/invalidInput(transform:shape:reason:)`` for a tensor of the wrong rank or channels.
@@ -27,8 +27,8 @@ extension Transform {
     }
 }
 
-/// What turns a decoded ``Image`` into the tensor a dataset yields: ``ToTensor``, a ``Compose`` (ToTensor then its
-/// steps) or the ``ImageClassification`` preset.
+/// What turns a decoded ``Image`` into the tensor a dataset yields: ``ToTensor``, a ``Compose`` that starts with it,
+/// or the ``ImageClassification`` preset.
 public protocol ImageTransform: Sendable {
     /// The image as a `[C, H, W]` float tensor, transformed.
     func apply(_ image: Image, random: inout TransformRandom) throws -> Tensor

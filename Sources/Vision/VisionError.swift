@@ -19,9 +19,13 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
     case invalidInput(transform: String, shape: [Int], reason: String)
     /// A sample's transformed shape differs from the first sample of its batch, so the batch cannot be stacked.
     case shapeMismatch(path: String, expected: [Int], actual: [Int])
+    /// A ``Compose`` whose steps do not fit what it is applied to (no `ToTensor()` first for an image).
+    case invalidPipeline(reason: String)
 
     public var description: String {
         switch self {
+        case let .invalidPipeline(reason):
+            return reason
         case let .rootNotFound(path):
             return "image folder '\(path)' does not exist"
         case let .notADirectory(path):

@@ -21,7 +21,7 @@ struct EmbeddedTransferTests {
         try model.loadCheckpoint(path: fixtures.checkpointPath)
         let folder = try ImageFolder(root: PackagePaths.file("Fixtures/data/source/val"))
         let loader = DataLoader(folder, batchSize: 64,
-                                transform: Compose([Normalize(mean: fixtures.mean, std: fixtures.std)]))
+                                transform: Compose([ToTensor(), Normalize(mean: fixtures.mean, std: fixtures.std)]))
         let metrics = try Trainer.evaluate(model, on: loader, classCount: folder.classes.count)
         #expect(metrics.sampleCount == 180)
         #expect(metrics.accuracy >= 0.99, "source val accuracy \(metrics.accuracy)")

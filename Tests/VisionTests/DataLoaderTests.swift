@@ -9,7 +9,7 @@ import Golden
 @Suite("DataLoader")
 struct DataLoaderTests {
     static let valid = VisionFixtures.validRoot
-    static let resize8: any ImageTransform = Compose([Resize(height: 8, width: 8)])
+    static let resize8: any ImageTransform = Compose([ToTensor(), Resize(height: 8, width: 8)])
 
     /// Every batch of one epoch; fails the test on a batch error.
     static func batches(_ loader: DataLoader) throws -> [Batch] {
@@ -53,7 +53,7 @@ struct DataLoaderTests {
         let dataset = try ImageFolder(root: DataLoaderTests.valid)
         let seed = UInt64(try VisionFixtures.group("dataloader").int("loader_seed"))
         let loader = DataLoader(dataset, batchSize: 11, seed: seed,
-                                transform: Compose([RandomResizedCrop(8), RandomHorizontalFlip()]))
+                                transform: Compose([ToTensor(), RandomResizedCrop(8), RandomHorizontalFlip()]))
         for epoch in 0..<2 {
             let group = try VisionFixtures.group("dataloader/augmented_epoch\(epoch)")
             expectClose(DataLoaderTests.stacked(try DataLoaderTests.batches(loader)),
@@ -67,7 +67,7 @@ struct DataLoaderTests {
         let dataset = try ImageFolder(root: DataLoaderTests.valid)
         let make = { (seed: UInt64, workers: Int) in
             DataLoader(dataset, batchSize: 3, shuffle: true, seed: seed,
-                       transform: Compose([RandomResizedCrop(6), RandomHorizontalFlip()]), workers: workers)
+                       transform: Compose([ToTensor(), RandomResizedCrop(6), RandomHorizontalFlip()]), workers: workers)
         }
         let (first, second, serial) = (make(5, 2), make(5, 2), make(5, 1))
         for _ in 0..<2 {
