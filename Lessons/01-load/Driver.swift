@@ -21,7 +21,8 @@ func pretrainedModel(_ context: ExerciseDriver.Context) throws -> ResNet {
 ExerciseDriver.main([
     "preprocess": { context in
         guard let pipeline = makePreprocessing() else { return context.output.markNotDone("makePreprocessing()") }
-        context.output.set("input", try pipeline(try lessonImage(context)))
+        let image = try pipeline(try lessonImage(context))
+        context.output.set("input", image.reshape([1] + image.shape))  // PyTorch's reference is the batch of one
     },
     "predict": { context in
         let model = try pretrainedModel(context)

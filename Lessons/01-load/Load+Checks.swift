@@ -60,7 +60,8 @@ extension Lessons {
                                    hint: "normalise as THIS model was trained (its sidecar JSON says how)")
             }
         } else {
-            return .failed(name, maxPoints: 5, "your tensor has shape \(input.shape); PyTorch's is \(expected.shape)",
+            return .failed(name, maxPoints: 5, "your tensor has shape \(Array(input.shape.dropFirst())); PyTorch's "
+                           + "is \(Array(expected.shape.dropFirst()))",
                            hint: "ToTensor turns the decoded RGB image into [3, H, W]; no resize is needed here")
         }
         return .failed(name, maxPoints: 5, "\(comparison)", hint: "compare your steps with torchvision's, in order")

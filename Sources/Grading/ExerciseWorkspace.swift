@@ -137,7 +137,9 @@ public final class ExerciseWorkspace {
     func run(executable: String, check: String, timeLimitSeconds: Double) async -> RunOutcome {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("workbench-check-\(UUID().uuidString).h5").path
+        // No backtrace: the learner reads the runtime's one-line reason, not 60 lines of addresses.
         let outcome = await Self.execute(.path(FilePath(executable)), [check, output, root.path],
+                                         environment: .inherit.updating(["SWIFT_BACKTRACE": "enable=no"]),
                                          timeLimitSeconds: timeLimitSeconds)
         switch outcome {
         case .timedOut(let seconds):
@@ -145,7 +147,9 @@ public final class ExerciseWorkspace {
         case .launchFailed(let message):
             return .crashed(status: "could not start: \(message)", stderr: "")
         case .completed(let status, _, let stderr):
-            let tail = stderr.split(separator: "\n").suffix(6).joined(separator: "\n")
+            let lines = stderr.split(separator: "\n")
+            let reason = lines.filter { $0.contains("Fatal error") || $0.contains("error:") }
+            let tail = (reason.isEmpty ? Array(lines.suffix(6)) : Array(reason.prefix(4))).joined(separator: "\n")
             switch status {
             case .exited(0):
                 return .finished(outputPath: output)
@@ -186,8 +190,8 @@ public final class ExerciseWorkspace {
     }
 
     /// Runs a process to completion or until `timeLimitSeconds`, then SIGTERM and, a second later, SIGKILL.
-    private static func execute(_ executable: Executable, _ arguments: [String], timeLimitSeconds: Double) async
-        -> Execution
+    private static func execute(_ executable: Executable, _ arguments: [String],
+                                environment: Environment = .inherit, timeLimitSeconds: Double) async -> Execution
     {
         var options = PlatformOptions()
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
@@ -195,7 +199,7 @@ public final class ExerciseWorkspace {
             group.addTask {
                 do {
                     let result = try await Subprocess.run(
-                        executable, arguments: Arguments(arguments), platformOptions: options,
+                        executable, arguments: Arguments(arguments), environment: environment, platformOptions: options,
                         output: .string(limit: 1 << 24), error: .string(limit: 1 << 24))
                     if Task.isCancelled { return nil }
                     return .completed(result.terminationStatus, stdout: result.standardOutput,

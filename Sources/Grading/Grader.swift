@@ -60,8 +60,8 @@ public struct Grader {
                 let output = try ExerciseOutput(path: path)
                 if !output.notDone.isEmpty {
                     return CheckResult(name: check.name, points: 0, maxPoints: check.points, status: .notDone,
-                                       diagnosis: "not done yet: \(output.notDone.joined(separator: ", ")) still "
-                                           + "return nil (the TODO)",
+                                       diagnosis: "not done yet: \(output.notDone.joined(separator: ", ")) returned nil "
+                                           + "(its TODO is still open)",
                                        hint: "replace the TODO with your code; `workbench hint` gives a first step")
                 }
                 return try check.evaluate(output, workspace.root)
