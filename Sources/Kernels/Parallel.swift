@@ -2,8 +2,10 @@ import Dispatch
 import Foundation
 
 /// Splits `0..<count` into contiguous chunks, one per core, and runs `body` on them in parallel
-/// (`at::parallel_for`). Used by the memory-bound loops between GEMMs - never around a BLAS call, which has its
-/// own threads (oversubscription is a known 10-30x slowdown).
+/// (`at::parallel_for`). Used by the memory-bound loops between GEMMs. The image-parallel convolution runs its
+/// GEMMs inside ``parallelChunks(_:chunks:_:)``, which is safe because OpenBLAS runs single-threaded under this
+/// pool (``BLASThreading``): one set of threads, never two competing ones (oversubscription is a known 10-30x
+/// slowdown).
 ///
 /// - Parameter grain: below this many items per chunk the loop runs on the calling thread alone.
 public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) -> Void) {

@@ -5,9 +5,10 @@ import Tensors
 ///
 /// ```swift
 /// let optimizer = SGD(parameters: model.trainableParameters(), lr: 0.01, momentum: 0.9)
-/// for (images, labels) in batches {
+/// for result in loader {
+///     let batch = try result.get()
 ///     optimizer.zeroGrad()
-///     crossEntropy(model(images), labels).backward()
+///     crossEntropy(model(batch.images), target: batch.labels).backward()
 ///     optimizer.step()
 /// }
 /// ```

@@ -73,3 +73,18 @@ struct AutogradTests {
         #expect(y.toArray() == [10, 4])
     }
 }
+
+@Suite("Grad mode")
+struct GradModeTests {
+    @Test("enableGrad records again inside noGrad, as torch.enable_grad() does inside torch.no_grad()")
+    func enableGradInsideNoGrad() {
+        let x = Tensor(shape: [3], values: [1, 2, 3], requiresGrad: true)
+        let (outside, inside) = noGrad { ((x * x).requiresGrad, enableGrad { (x * x).requiresGrad }) }
+        #expect(!outside)
+        #expect(inside)
+        #expect(GradMode.isEnabled)
+        let y = noGrad { enableGrad { (x * x).sum() } }
+        y.backward()
+        #expect(x.grad?.toArray() == [2, 4, 6])
+    }
+}
