@@ -117,6 +117,7 @@ let package = Package(
         .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"], swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Golden", "NN", "Tensors", "Checkpoints"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"], exclude: ["Mutants"],
                     swiftSettings: swiftSettings),
     ]
