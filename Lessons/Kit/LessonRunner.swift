@@ -9,6 +9,10 @@ public enum LessonRunner {
         let context = try LessonContext(root: root)
         print("Lesson \(lesson.number) (\(lesson.id)): \(lesson.title)")
         print(lesson.summary)
+        let provenance = try ReferenceProvenance(path: context.references.path)
+        if let warning = provenance.versionWarning(pinned: ReferenceProvenance.pinnedTorchVersion(root: root)) {
+            print(warning)
+        }
         var passed = true
         var compared = 0
         for (index, step) in lesson.steps.enumerated() {

@@ -25,10 +25,14 @@ struct Check: ParsableCommand {
             completion: .file(extensions: ["pth", "pt", "safetensors"]))
     var weights: String?
 
+    @OptionGroup var root: RootOption
+
     func run() throws {
         var failed = 0
+        let pinned = (try? root.resolved()).flatMap { ReferenceProvenance.pinnedTorchVersion(root: $0) }
         for path in traces {
             let trace = try TraceFile(path: path)
+            if let warning = try ReferenceProvenance(path: path).versionWarning(pinned: pinned) { print(warning) }
             var initialState: [(key: String, value: Tensor)]?
             if let weights {
                 let model = try TraceReplay.makeModel(trace.configuration, path: path)

@@ -26,6 +26,11 @@ struct Verify: ParsableCommand {
             throw ValidationError("no op reference file at '\(path)': pass --references PATH")
         }
         let report = VerifyReport(file: try OpReferenceFile(path: path), filter: filter)
+        let provenance = ReferenceProvenance(path: path, attributes: report.file.provenance)
+        print("\(path): \(provenance.summary)")
+        if let warning = provenance.versionWarning(pinned: ReferenceProvenance.pinnedTorchVersion(root: try root.resolved())) {
+            print(warning)
+        }
         if !summaryOnly { print(report.table(), terminator: "\n\n") }
         print(report.summary())
         for failure in report.failures { print(failure) }
