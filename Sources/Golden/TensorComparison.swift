@@ -46,7 +46,8 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
             let violation = tolerance.violation(actual: a, expected: e)
             if violation > 1 { failing += 1 }
             if violation > worstViolation { (worstViolation, worst) = (violation, i) }
-            let error = a.isNaN || e.isNaN ? (a.isNaN && e.isNaN ? 0 : Float.infinity) : abs(a - e)
+            // assert_close's equal_nan=False: a NaN on either side is a mismatch, and counts as one in the error.
+            let error = a.isNaN || e.isNaN ? Float.infinity : abs(a - e)
             maxAbs = max(maxAbs, error)
             if abs(e) >= max(tolerance.absolute, Float.leastNormalMagnitude) { maxRel = max(maxRel, error / abs(e)) }
         }

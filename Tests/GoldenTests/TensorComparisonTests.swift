@@ -37,6 +37,12 @@ struct TensorComparisonTests {
         let nan = TensorComparison(name: "n", actual: [.nan], actualShape: [1], expected: [0], expectedShape: [1],
                                    tolerance: tolerance)
         #expect(!nan.passed)
+        // The mismatch is counted in the reported error, so a summary's "worst error" can never hide it.
+        #expect(nan.maxAbsoluteError == .infinity && nan.worstViolation == .infinity && nan.failingCount == 1)
+        let bothNaN = TensorComparison(name: "m", actual: [.nan, 1], actualShape: [2], expected: [.nan, 2],
+                                       expectedShape: [2], tolerance: tolerance)
+        // assert_close's default equal_nan=False: NaN against NaN is a mismatch too.
+        #expect(!bothNaN.passed && bothNaN.maxAbsoluteError == .infinity && bothNaN.worstIndex == [0])
         let shape = TensorComparison(name: "s", actual: [1, 2], actualShape: [2], expected: [1, 2],
                                      expectedShape: [1, 2], tolerance: tolerance)
         #expect(!shape.passed)
