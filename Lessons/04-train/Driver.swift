@@ -44,7 +44,7 @@ func runSteps(_ context: ExerciseDriver.Context, _ steps: Int) throws {
         }
         losses.append(loss)
         for (name, parameter) in model.namedParameters() where parameter.requiresGrad {
-            context.output.set("step\(step):\(name)", parameter)
+            context.output.set("step\(step):\(name)", parameter)  // a copy of its values after this step
         }
     }
     context.output.set("losses", Tensor(shape: [losses.count], values: losses))
