@@ -19,8 +19,8 @@ extension Lessons {
                 },
             ],
             hints: [
-                "The post's loop body is five lines: optimizer.zero_grad(), outputs = model(inputs), "
-                    + "loss = criterion(outputs, labels), loss.backward(), optimizer.step(). Swift has the same five.",
+                "The post's loop body is five lines, and each has a Swift twin with nearly the same name (the doc "
+                    + "comment above trainStep lists them); the order is the whole exercise.",
                 "nn.CrossEntropyLoss() averages over the batch (reduction 'mean'): so does crossEntropy(_:target:) "
                     + "by default.",
                 "If the parameters do not move, ask when step() runs relative to backward() and to clearing the "
