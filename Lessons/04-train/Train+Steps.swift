@@ -266,6 +266,7 @@ enum TrainLessonKit {
         var failing: [TensorComparison] = []
         var count = 0
         var worst: TensorComparison?
+        var closest: TensorComparison?
         let names = try references.children(of: group).filter { $0 != "loss" }
         for name in names {
             let key = "\(group)/\(name)"
@@ -277,10 +278,13 @@ enum TrainLessonKit {
                 count += 1
                 if !comparison.passed { failing.append(comparison) }
                 if worst == nil || comparison.maxAbsoluteError > worst!.maxAbsoluteError { worst = comparison }
+                if closest == nil || comparison.worstViolation > closest!.worstViolation { closest = comparison }
             }
         }
         let line = "\(names.count) stored tensors (\(count) comparisons) vs PyTorch's: largest difference "
-            + "\(worst.map { "\($0.maxAbsoluteError) (\($0.name))" } ?? "-"), \(failing.count) outside tolerance"
+            + "\(worst.map { "\($0.maxAbsoluteError) (\($0.name))" } ?? "-"), closest to its tolerance "
+            + "\(closest.map { String(format: "%.0f%%", Double($0.worstViolation) * 100) + " (\($0.name))" } ?? "-"), "
+            + "\(failing.count) outside tolerance"
         return Summary(line: line, comparisons: [exactly("\(label): tensors within tolerance", count - failing.count, count)]
                        + failing)
     }
