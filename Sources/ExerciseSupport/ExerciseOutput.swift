@@ -12,7 +12,9 @@ public final class ExerciseOutput {
 
     public init() {}
 
-    public func set(_ name: String, _ tensor: Tensor) { tensors[name] = tensor.detach() }
+    /// Keeps a copy of `tensor` as it is now (a detached view would follow later in-place updates, e.g. an
+    /// optimizer step, to the values written at the end of the check).
+    public func set(_ name: String, _ tensor: Tensor) { tensors[name] = tensor.copy() }
     public func set(_ name: String, integers values: [Int]) { integers[name] = values }
     public func set(_ name: String, text: String) { texts[name] = text }
     /// Records that `function` still holds its TODO (returned `nil`).

@@ -1,8 +1,9 @@
 import Tensors
 
-/// Accuracy, precision and recall of class predictions, with scikit-learn's definitions
-/// (sklearn.metrics.accuracy_score, precision_score, recall_score; a class never predicted has precision 0,
-/// as with `zero_division=0`).
+/// Accuracy, precision, recall and F1 of class predictions, with scikit-learn's definitions
+/// (sklearn.metrics.accuracy_score, precision_recall_fscore_support; a class never predicted has precision 0,
+/// a class with no samples recall 0, and a class whose precision and recall are both 0 has F1 0, as with
+/// `zero_division=0`).
 public struct ClassificationMetrics: Sendable, Equatable {
     /// `confusion[t][p]`: samples of true class `t` predicted as `p`.
     public let confusion: [[Int]]
@@ -43,6 +44,15 @@ public struct ClassificationMetrics: Sendable, Equatable {
         }
     }
 
+    /// Per class: the harmonic mean `2 * p * r / (p + r)` of precision and recall (0 when both are 0, as
+    /// sklearn's `f1_score(zero_division=0)`).
+    public var f1: [Double] {
+        zip(precision, recall).map { p, r in p + r == 0 ? 0 : 2 * p * r / (p + r) }
+    }
+
+    /// Per class: the number of samples whose true class it is (sklearn's `support`).
+    public var support: [Int] { confusion.map { $0.reduce(0, +) } }
+
     /// The classes that occur among the targets or the predictions: those scikit-learn averages over when
     /// `labels=None`.
     public var presentClasses: [Int] {
@@ -53,6 +63,21 @@ public struct ClassificationMetrics: Sendable, Equatable {
     public var macroPrecision: Double { mean(precision) }
     /// Unweighted mean over the present classes (`recall_score(average="macro", zero_division=0)`).
     public var macroRecall: Double { mean(recall) }
+
+    /// Unweighted mean of the per-class F1 values over the present classes (`f1_score(average="macro")`): NOT the
+    /// F1 of the macro precision and recall.
+    public var macroF1: Double { mean(f1) }
+
+    /// Means weighted by each class's support (`average="weighted"`): classes without samples weigh 0.
+    public var weightedPrecision: Double { weightedMean(precision) }
+    public var weightedRecall: Double { weightedMean(recall) }
+    public var weightedF1: Double { weightedMean(f1) }
+
+    private func weightedMean(_ values: [Double]) -> Double {
+        let weights = support
+        let total = weights.reduce(0, +)
+        return total == 0 ? 0 : zip(values, weights).reduce(0.0) { $0 + $1.0 * Double($1.1) } / Double(total)
+    }
 
     private func mean(_ values: [Double]) -> Double {
         let classes = presentClasses
