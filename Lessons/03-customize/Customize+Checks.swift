@@ -47,11 +47,14 @@ extension Lessons {
                                    + "(\(head.joined(separator: ", "))) is frozen",
                                hint: "the model arrives with a trainable head; change only the blocks")
         }
+        func last(_ count: Int, _ one: String, _ many: String) -> String {
+            count == 1 ? "the last \(one)" : "the last \(count) \(many)"
+        }
         var readings: [(String, String)] = [
-            ("03-customize/children/\(n)", "the last \(n) children of the model"),
-            ("03-customize/tensors/\(n)", "the last \(n) parameter tensors"),
+            ("03-customize/children/\(n)", last(n, "child", "children") + " of the model"),
+            ("03-customize/tensors/\(n)", last(n, "parameter tensor", "parameter tensors")),
         ]
-        readings += [1, 2, 3].filter { $0 != n }.map { ("03-customize/blocks/\($0)", "the last \($0) blocks") }
+        readings += [1, 2, 3].filter { $0 != n }.map { ("03-customize/blocks/\($0)", last($0, "block", "blocks")) }
         readings.append(("03-customize/layer4_fc", "layer4 + fc"))
         let matching = try readings.filter { try references.list("trainable_names", of: $0.0) == trainable }
             .map { "\($0.0.dropFirst("03-customize/".count)) (\($0.1))" }
