@@ -50,9 +50,10 @@ extension Lessons {
         }
         if trainable == expectedNames && counts == [expectedTrainable, expectedFrozen] {
             guard replaced else {
+                let classes = try references.list("model_classes", of: "01-load").joined(separator: ", ")
                 return CheckResult(name: name, points: 2, maxPoints: 6, status: .partial,
                                    diagnosis: "the trainable set is PyTorch's, but fc is still the PRETRAINED head "
-                                       + "(the source task's classes, digits 0-4) made trainable again, not a new "
+                                       + "(the source task's classes: \(classes)) made trainable again, not a new "
                                        + "layer", hint: "the post gives the model a new head for the new classes")
             }
             if let shape = output.integers["head_shape_3_classes"], shape != [3, 96] {
