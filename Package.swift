@@ -10,7 +10,7 @@ let swiftSettings: [SwiftSetting] = [
 /// The lessons, in order: Lessons/<id>/ holds README.md, <Name>+Steps.swift (the runnable steps), <Name>+Checks.swift (the
 /// grader's checks), Driver.swift and Exercise/ (built only by the grader); Lessons/Solutions and
 /// Lessons/Templates hold the reference solutions and the starting state.
-let lessonIDs = ["01-load", "04-train", "05-evaluate", "06-why-transfer"]
+let lessonIDs = ["01-load", "02-freeze", "03-customize", "04-train", "05-evaluate", "06-why-transfer"]
 let lessonFilesBuiltByTheGrader = ["README.md", "Solutions", "Templates"]
     + lessonIDs.flatMap { ["\($0)/README.md", "\($0)/Exercise", "\($0)/Driver.swift"] }
 

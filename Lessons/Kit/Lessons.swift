@@ -1,6 +1,6 @@
 /// Every lesson, in the post's order.
 public enum Lessons {
-    public static let all: [Lesson] = [load, train, evaluate, whyTransfer]
+    public static let all: [Lesson] = [load, freeze, customize, train, evaluate, whyTransfer]
 
     /// The lesson `name` names: a number (`2`), or a folder name (`02-freeze`).
     public static func named(_ name: String) throws -> Lesson {
