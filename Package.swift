@@ -7,9 +7,9 @@ let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v5),
 ]
 
-/// The lessons, in order: Lessons/<id>/ holds README.md, <Name>+Steps.swift (the runnable steps), <Name>+Checks.swift (the
-/// grader's checks), Driver.swift and Exercise/ (built only by the grader); Lessons/Solutions and
-/// Lessons/Templates hold the reference solutions and the starting state.
+/// The lessons, in order: Lessons/<id>/ holds README.md, <Name>+Steps.swift (the runnable steps),
+/// <Name>+Checks.swift (the grader's checks), Driver.swift and Exercise/ (built only by the grader);
+/// Lessons/Solutions and Lessons/Templates hold the reference solutions and the starting state.
 let lessonIDs = ["01-load", "02-freeze", "03-customize", "04-train", "05-evaluate", "06-why-transfer"]
 let lessonFilesBuiltByTheGrader = ["README.md", "Solutions", "Templates"]
     + lessonIDs.flatMap { ["\($0)/README.md", "\($0)/Exercise", "\($0)/Driver.swift"] }
@@ -49,7 +49,9 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
-        .target(name: "Kernels", dependencies: ["CBLAS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))], swiftSettings: swiftSettings),
+        .target(name: "Kernels",
+                dependencies: ["CBLAS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
+                swiftSettings: swiftSettings),
 
         // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)
         .target(name: "Tensors", dependencies: ["Kernels"], swiftSettings: swiftSettings),
@@ -105,7 +107,8 @@ let package = Package(
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Golden", "Tensors"], path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
-        .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "Golden"], swiftSettings: swiftSettings),
         .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
@@ -114,7 +117,8 @@ let package = Package(
         .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),
         .testTarget(name: "VisionTests", dependencies: ["TestSupport", "Vision", "Images", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"], swiftSettings: swiftSettings),
+        .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Golden", "NN", "Tensors", "Checkpoints"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden"], swiftSettings: swiftSettings),

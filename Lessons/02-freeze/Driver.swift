@@ -17,8 +17,12 @@ func pretrainedModel(_ context: ExerciseDriver.Context) throws -> ResNet {
 func describeParameters(_ model: ResNet, _ output: ExerciseOutput, prefix: String = "") {
     let named = model.namedParameters()
     output.set(prefix + "trainable_names", text: named.filter { $0.1.requiresGrad }.map(\.0).joined(separator: "\n"))
-    output.set(prefix + "counts", integers: [model.parameterCount(trainableOnly: true),
-                                             model.parameterCount() - model.parameterCount(trainableOnly: true)])
+    output.set(
+        prefix + "counts",
+        integers: [
+            model.parameterCount(trainableOnly: true),
+            model.parameterCount() - model.parameterCount(trainableOnly: true),
+        ])
     output.set(prefix + "keys", text: model.stateDict().map { "\($0.key)\t\($0.value.shape)" }.joined(separator: "\n"))
 }
 
@@ -59,8 +63,12 @@ ExerciseDriver.main([
             if let variance = bn.runningVar { context.output.set(name + ".running_var", variance) }
             context.output.set(name + ".num_batches_tracked", integers: [Int(bn.numBatchesTracked)])
         }
-        context.output.set("modes", integers: [result.bn1.training ? 1 : 0, result.layer4.training ? 1 : 0,
-                                               result.fc.training ? 1 : 0])
+        context.output.set(
+            "modes",
+            integers: [
+                result.bn1.training ? 1 : 0, result.layer4.training ? 1 : 0,
+                result.fc.training ? 1 : 0,
+            ])
         context.output.set("trainable_count", integers: [result.parameterCount(trainableOnly: true)])
     },
 ])

@@ -11,9 +11,11 @@ extension Lessons {
         summary: "The post unfreezes `model.layer[-unfreeze_layers:]`, which a ResNet does not have. Here: PyTorch's "
             + "error, then four meanings a reader may have intended, each with PyTorch's trainable set and ours.",
         steps: [
-            Step(title: "The post's line raises AttributeError",
-                 pytorch: "for param in model.layer[-unfreeze_layers:].parameters(): param.requires_grad = True",
-                 swift: "model.child(\"layer\")  // nil: the stages are layer1 ... layer4") { context in
+            Step(
+                title: "The post's line raises AttributeError",
+                pytorch: "for param in model.layer[-unfreeze_layers:].parameters(): param.requires_grad = True",
+                swift: "model.child(\"layer\")  // nil: the stages are layer1 ... layer4"
+            ) { context in
                 let references = context.references
                 let fixtures = try EmbeddedFixtures(root: context.root.path)
                 let pretrained = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
@@ -23,37 +25,49 @@ extension Lessons {
                 let children = pretrained.namedChildren.map(\.0)
                 let recorded = try references.list("children", of: "03-customize")
                 return StepOutcome(
-                    lines: ["PyTorch (torchvision's resnet18): " + (try references.text("exception_display", of: "03-customize")),
-                            "PyTorch (the embedded model): "
-                                + (try references.text("exception_type", of: "03-customize")) + ": "
-                                + (try references.text("exception_message_embedded_model", of: "03-customize")),
-                            "ours: model.child(\"layer\") is \(pretrained.child("layer") == nil ? "nil" : "a module"); "
-                                + "the children are " + children.joined(separator: " ")],
+                    lines: [
+                        "PyTorch (torchvision's resnet18): "
+                            + (try references.text("exception_display", of: "03-customize")),
+                        "PyTorch (the embedded model): "
+                            + (try references.text("exception_type", of: "03-customize")) + ": "
+                            + (try references.text("exception_message_embedded_model", of: "03-customize")),
+                        "ours: model.child(\"layer\") is \(pretrained.child("layer") == nil ? "nil" : "a module"); "
+                            + "the children are " + children.joined(separator: " "),
+                    ],
                     comparisons: [
                         sameNames("named_children()", children, recorded),
-                        exactly("children named 'layer'", children.filter { $0 == "layer" }.count,
-                                recorded.filter { $0 == "layer" }.count),
+                        exactly(
+                            "children named 'layer'", children.filter { $0 == "layer" }.count,
+                            recorded.filter { $0 == "layer" }.count),
                     ])
             },
-            Step(title: "Meaning 1: the last N children",
-                 pytorch: "for child in list(model.children())[-n:]: child.requires_grad_(True)",
-                 swift: "for (_, child) in model.namedChildren.suffix(n) { child.unfreeze() }") { context in
+            Step(
+                title: "Meaning 1: the last N children",
+                pytorch: "for child in list(model.children())[-n:]: child.requires_grad_(True)",
+                swift: "for (_, child) in model.namedChildren.suffix(n) { child.unfreeze() }"
+            ) { context in
                 try customizeOutcome(context, .children)
             },
-            Step(title: "Meaning 2: the last N residual blocks",
-                 pytorch: "blocks = [b for stage in (model.layer1, ..., model.layer4) for b in stage]; "
+            Step(
+                title: "Meaning 2: the last N residual blocks",
+                pytorch: "blocks = [b for stage in (model.layer1, ..., model.layer4) for b in stage]; "
                     + "for b in blocks[-n:]: b.requires_grad_(True)",
-                 swift: "for (_, block) in residualBlocks(model).suffix(n) { block.unfreeze() }") { context in
+                swift: "for (_, block) in residualBlocks(model).suffix(n) { block.unfreeze() }"
+            ) { context in
                 try customizeOutcome(context, .blocks)
             },
-            Step(title: "Meaning 3: the last N parameter tensors",
-                 pytorch: "for _, p in list(model.named_parameters())[-n:]: p.requires_grad = True",
-                 swift: "for (_, p) in model.namedParameters().suffix(n) { p.requiresGrad = true }") { context in
+            Step(
+                title: "Meaning 3: the last N parameter tensors",
+                pytorch: "for _, p in list(model.named_parameters())[-n:]: p.requires_grad = True",
+                swift: "for (_, p) in model.namedParameters().suffix(n) { p.requiresGrad = true }"
+            ) { context in
                 try customizeOutcome(context, .tensors)
             },
-            Step(title: "Meaning 4: layer4 and fc (the usual choice)",
-                 pytorch: "model.layer4.requires_grad_(True); model.fc.requires_grad_(True)",
-                 swift: "model.layer4.unfreeze(); model.fc.unfreeze()") { context in
+            Step(
+                title: "Meaning 4: layer4 and fc (the usual choice)",
+                pytorch: "model.layer4.requires_grad_(True); model.fc.requires_grad_(True)",
+                swift: "model.layer4.unfreeze(); model.fc.unfreeze()"
+            ) { context in
                 var outcome = try customizeOutcome(context, .layer4AndFC)
                 // Which other readings give this very set (in our engine), for N = 1, 2, 3.
                 let reference = try frozenWithNewHead(context)
@@ -64,11 +78,14 @@ extension Lessons {
                     for n in [1, 2, 3] {
                         let model = try frozenWithNewHead(context)
                         _ = meaning.apply(to: model, n)
-                        if ParameterCounts(model).trainable == target { same.append("the last \(n) \(meaning.rawValue)") }
+                        if ParameterCounts(model).trainable == target {
+                            same.append("the last \(n) \(meaning.rawValue)")
+                        }
                     }
                 }
-                outcome.lines.append("the same set as " + (same.isEmpty ? "no other reading" : same.joined(separator: " and "))
-                                     + ": N means something different in each reading, so say which unit you unfreeze")
+                outcome.lines.append(
+                    "the same set as " + (same.isEmpty ? "no other reading" : same.joined(separator: " and "))
+                        + ": N means something different in each reading, so say which unit you unfreeze")
                 return outcome
             },
         ],
@@ -131,15 +148,19 @@ extension Lessons {
             let counts = ParameterCounts(model)
             let group = meaning.group(n)
             let label = n.map { "N = \($0): " } ?? ""
-            let trainable = counts.trainable.count > 4
+            let trainable =
+                counts.trainable.count > 4
                 ? "\(counts.trainable.first!) ... \(counts.trainable.last!)" : counts.trainable.joined(separator: ", ")
-            lines.append("\(label)selected \(selected.joined(separator: ", ")) -> \(counts.trainableCount) trainable "
-                         + "numbers in \(counts.trainable.count) tensors (\(trainable))")
-            comparisons += [
-                sameNames("\(label)selected", selected, try context.references.list("selected", of: group)),
-                sameNames("\(label)trainable names", counts.trainable,
-                          try context.references.list("trainable_names", of: group)),
-            ] + (try counts.comparisons(context.references, group, names: false, label: label))
+            lines.append(
+                "\(label)selected \(selected.joined(separator: ", ")) -> \(counts.trainableCount) trainable "
+                    + "numbers in \(counts.trainable.count) tensors (\(trainable))")
+            comparisons +=
+                [
+                    sameNames("\(label)selected", selected, try context.references.list("selected", of: group)),
+                    sameNames(
+                        "\(label)trainable names", counts.trainable,
+                        try context.references.list("trainable_names", of: group)),
+                ] + (try counts.comparisons(context.references, group, names: false, label: label))
         }
         return StepOutcome(lines: lines, comparisons: comparisons)
     }

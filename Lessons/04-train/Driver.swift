@@ -16,7 +16,8 @@ func startingPoint(_ context: ExerciseDriver.Context) throws -> (ResNet, SGD) {
     model.freeze()
     let head = Linear(inFeatures: model.numFeatures, outFeatures: 5)
     let bound = Float(1 / (96.0).squareRoot())
-    head.weight.assign(Tensor(shape: [5, 96], values: PortableRandom(name: "fc.weight", seed: 0).symmetric(480, bound: bound)))
+    head.weight.assign(
+        Tensor(shape: [5, 96], values: PortableRandom(name: "fc.weight", seed: 0).symmetric(480, bound: bound)))
     head.bias!.assign(Tensor(shape: [5], values: PortableRandom(name: "fc.bias", seed: 0).symmetric(5, bound: bound)))
     model.fc = head
     model.layer4.unfreeze()
@@ -27,8 +28,9 @@ func startingPoint(_ context: ExerciseDriver.Context) throws -> (ResNet, SGD) {
 /// target/train in ImageFolder order, batches of 5, preprocessed as the model was trained.
 func trainBatches(_ context: ExerciseDriver.Context) throws -> [Batch] {
     let folder = try ImageFolder(root: context.path("Fixtures/data/target/train"))
-    let loader = DataLoader(folder, batchSize: 5, shuffle: false,
-                            transform: Compose([ToTensor(), Normalize(mean: [0.3057], std: [0.327])]))
+    let loader = DataLoader(
+        folder, batchSize: 5, shuffle: false,
+        transform: Compose([ToTensor(), Normalize(mean: [0.3057], std: [0.327])]))
     return try loader.map { try $0.get() }
 }
 
@@ -48,8 +50,10 @@ func runSteps(_ context: ExerciseDriver.Context, _ steps: Int) throws {
         }
     }
     context.output.set("losses", Tensor(shape: [losses.count], values: losses))
-    context.output.set("trainable", text: model.namedParameters().filter { $0.1.requiresGrad }.map(\.0)
-        .joined(separator: "\n"))
+    context.output.set(
+        "trainable",
+        text: model.namedParameters().filter { $0.1.requiresGrad }.map(\.0)
+            .joined(separator: "\n"))
 }
 
 ExerciseDriver.main([

@@ -20,8 +20,10 @@ func freshModel(_ context: ExerciseDriver.Context) throws -> ResNet {
 func record(_ model: ResNet, _ context: ExerciseDriver.Context) {
     let trainable = model.namedParameters().filter { $0.1.requiresGrad }.map(\.0)
     context.output.set("trainable", text: trainable.joined(separator: "\n"))
-    context.output.set("modes", text: model.namedModules().map { "\($0.0)\t\($0.1.training ? 1 : 0)" }
-        .joined(separator: "\n"))
+    context.output.set(
+        "modes",
+        text: model.namedModules().map { "\($0.0)\t\($0.1.training ? 1 : 0)" }
+            .joined(separator: "\n"))
 }
 
 func check(_ setting: String) -> (ExerciseDriver.Context) throws -> Void {

@@ -22,18 +22,21 @@ struct PremiseTable {
 
     init(path: String, budget: String) throws {
         guard let data = FileManager.default.contents(atPath: path),
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let budgets = json["budgets"] as? [String: Any], let chosen = budgets[budget] as? [String: Any],
-              let epochs = chosen["epochs"] as? Int, let settings = chosen["settings"] as? [String: Any] else {
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let budgets = json["budgets"] as? [String: Any], let chosen = budgets[budget] as? [String: Any],
+            let epochs = chosen["epochs"] as? Int, let settings = chosen["settings"] as? [String: Any]
+        else {
             throw LessonReferenceError(path: path, key: "budgets/\(budget)", detail: "missing or malformed")
         }
         var rows: [String: Row] = [:]
         for setting in TransferSetting.allCases {
             guard let entry = settings[setting.generatorName] as? [String: Any],
-                  let accuracies = entry["accuracies"] as? [Double], !accuracies.isEmpty,
-                  let trainCorrect = entry["train_correct"] as? [Int] else {
-                throw LessonReferenceError(path: path, key: "budgets/\(budget)/settings/\(setting.generatorName)",
-                                           detail: "missing accuracies or train_correct")
+                let accuracies = entry["accuracies"] as? [Double], !accuracies.isEmpty,
+                let trainCorrect = entry["train_correct"] as? [Int]
+            else {
+                throw LessonReferenceError(
+                    path: path, key: "budgets/\(budget)/settings/\(setting.generatorName)",
+                    detail: "missing accuracies or train_correct")
             }
             rows[setting.generatorName] = Row(accuracies: accuracies, trainCorrect: trainCorrect)
         }
@@ -72,8 +75,9 @@ extension Lessons {
         return TensorComparison(
             name: name + String(format: " in PyTorch's [%.3f, %.3f] +- %.2f", row.min, row.max, premiseWidening),
             actual: [Float(ours)], actualShape: [], expected: [Float(middle)], expectedShape: [],
-            tolerance: Tolerance(absolute: Float(half), relative: 0,
-                                 reason: "PyTorch's seed range widened by \(premiseWidening)"))
+            tolerance: Tolerance(
+                absolute: Float(half), relative: 0,
+                reason: "PyTorch's seed range widened by \(premiseWidening)"))
     }
 
     static func f3(_ value: Double) -> String { String(format: "%.3f", value) }
@@ -84,11 +88,13 @@ extension Lessons {
         summary: "Beyond the post: train from scratch, extract features (batch norm in train and in eval mode), "
             + "fine-tune layer4 + fc, fine-tune everything - on 15 labelled images - beside PyTorch's table.",
         steps: [
-            Step(title: "Five settings: what each one trains, and in which mode",
-                 pytorch: "for p in model.parameters(): p.requires_grad = False; model.fc = nn.Linear(96, 5); "
+            Step(
+                title: "Five settings: what each one trains, and in which mode",
+                pytorch: "for p in model.parameters(): p.requires_grad = False; model.fc = nn.Linear(96, 5); "
                     + "model.eval()  # frozen_eval",
-                 swift: "let model = try experiment.makeModel(for: .featureExtractionEval, classes: 5); "
-                    + "TransferSetting.featureExtractionEval.enterTrainingMode(model)") { context in
+                swift: "let model = try experiment.makeModel(for: .featureExtractionEval, classes: 5); "
+                    + "TransferSetting.featureExtractionEval.enterTrainingMode(model)"
+            ) { context in
                 let fixtures = try EmbeddedFixtures(root: context.root.path)
                 let experiment = TransferExperiment(fixtures: fixtures)
                 context.state["fixtures"] = fixtures
@@ -103,41 +109,55 @@ extension Lessons {
                     counts[setting] = model.parameterCount(trainableOnly: true)
                     let norms = model.namedModules().compactMap { $0.1 as? BatchNorm2d }
                     let moving = norms.filter(\.training).count
-                    lines.append(setting.generatorName.padding(toLength: 13, withPad: " ", startingAt: 0)
-                                 + "\(counts[setting]!) of \(model.parameterCount()) parameters trainable "
-                                 + "(\(trainable[setting]!.count) tensors); \(moving) of \(norms.count) batch norms "
-                                 + "in train mode (moving their running statistics)")
+                    lines.append(
+                        setting.generatorName.padding(toLength: 13, withPad: " ", startingAt: 0)
+                            + "\(counts[setting]!) of \(model.parameterCount()) parameters trainable "
+                            + "(\(trainable[setting]!.count) tensors); \(moving) of \(norms.count) batch norms "
+                            + "in train mode (moving their running statistics)")
                 }
-                lines.append("frozen_train is the post's code: requires_grad = False everywhere but fc, and "
-                             + "model.train() - batch norm still updates (pytorch/pytorch#86590).")
+                lines.append(
+                    "frozen_train is the post's code: requires_grad = False everywhere but fc, and "
+                        + "model.train() - batch norm still updates (pytorch/pytorch#86590).")
                 let refs = context.references
-                return StepOutcome(lines: lines, comparisons: [
-                    sameNames("frozen_eval trainable names (02-freeze)", trainable[.featureExtractionEval]!,
-                              try refs.list("trainable_names", of: "02-freeze")),
-                    exactly("frozen_eval trainable count", counts[.featureExtractionEval]!,
+                return StepOutcome(
+                    lines: lines,
+                    comparisons: [
+                        sameNames(
+                            "frozen_eval trainable names (02-freeze)", trainable[.featureExtractionEval]!,
+                            try refs.list("trainable_names", of: "02-freeze")),
+                        exactly(
+                            "frozen_eval trainable count", counts[.featureExtractionEval]!,
                             try refs.integer("trainable_count", of: "02-freeze")),
-                    sameNames("frozen_train trainable names (02-freeze)", trainable[.featureExtraction]!,
-                              try refs.list("trainable_names", of: "02-freeze")),
-                    sameNames("layer4_fc trainable names (03-customize/layer4_fc)", trainable[.layer4]!,
-                              try refs.list("trainable_names", of: "03-customize/layer4_fc")),
-                    exactly("layer4_fc trainable count", counts[.layer4]!,
+                        sameNames(
+                            "frozen_train trainable names (02-freeze)", trainable[.featureExtraction]!,
+                            try refs.list("trainable_names", of: "02-freeze")),
+                        sameNames(
+                            "layer4_fc trainable names (03-customize/layer4_fc)", trainable[.layer4]!,
+                            try refs.list("trainable_names", of: "03-customize/layer4_fc")),
+                        exactly(
+                            "layer4_fc trainable count", counts[.layer4]!,
                             try refs.integer("trainable_count", of: "03-customize/layer4_fc")),
-                    exactly("full: every parameter trainable", counts[.fineTune]!,
+                        exactly(
+                            "full: every parameter trainable", counts[.fineTune]!,
                             try refs.integer("parameter_count", of: "01-load")),
-                ])
+                    ])
             },
-            Step(title: "The premise on the small budget: 15 images, 15 SGD steps, 2 seeds per setting",
-                 pytorch: "torch.manual_seed(seed); ...; for epoch in range(15): for x, y in loader: ... "
+            Step(
+                title: "The premise on the small budget: 15 images, 15 SGD steps, 2 seeds per setting",
+                pytorch: "torch.manual_seed(seed); ...; for epoch in range(15): for x, y in loader: ... "
                     + "(5 seeds in premise_pytorch.json)",
-                 swift: "let runs = try experiment.run(settings: TransferSetting.allCases, seeds: [0, 1])") { context in
+                swift: "let runs = try experiment.run(settings: TransferSetting.allCases, seeds: [0, 1])"
+            ) { context in
                 let experiment: TransferExperiment = try context.value("experiment")
                 let fixtures: EmbeddedFixtures = try context.value("fixtures")
                 let pytorch = try PremiseTable(path: fixtures.premisePath, budget: "small")
                 let runs = try experiment.run(settings: TransferSetting.allCases, seeds: [0, 1])
                 context.state["smallRuns"] = runs
-                var lines = ["\(pytorch.epochs) epochs of one batch, SGD lr \(experiment.budget.lr) momentum "
-                             + "\(experiment.budget.momentum); accuracy on the 881 validation images (chance 0.20)",
-                             "setting       ours: seed 0, seed 1 -> mean      PyTorch: mean [min, max] over 5 seeds"]
+                var lines = [
+                    "\(pytorch.epochs) epochs of one batch, SGD lr \(experiment.budget.lr) momentum "
+                        + "\(experiment.budget.momentum); accuracy on the 881 validation images (chance 0.20)",
+                    "setting       ours: seed 0, seed 1 -> mean      PyTorch: mean [min, max] over 5 seeds",
+                ]
                 var comparisons: [TensorComparison] = []
                 var means: [TransferSetting: Double] = [:]
                 for setting in TransferSetting.allCases {
@@ -145,10 +165,11 @@ extension Lessons {
                     let mean = ours.reduce(0, +) / Double(ours.count)
                     means[setting] = mean
                     let row = pytorch.row(setting)
-                    lines.append(setting.generatorName.padding(toLength: 14, withPad: " ", startingAt: 0)
-                                 + (ours.map(f3).joined(separator: ", ") + " -> " + f3(mean))
-                                    .padding(toLength: 34, withPad: " ", startingAt: 0)
-                                 + "\(f3(row.mean)) [\(f3(row.min)), \(f3(row.max))]")
+                    lines.append(
+                        setting.generatorName.padding(toLength: 14, withPad: " ", startingAt: 0)
+                            + (ours.map(f3).joined(separator: ", ") + " -> " + f3(mean))
+                            .padding(toLength: 34, withPad: " ", startingAt: 0)
+                            + "\(f3(row.mean)) [\(f3(row.min)), \(f3(row.max))]")
                     comparisons.append(withinRange("\(setting.generatorName) mean", mean, row))
                 }
                 let scratchBest = accuracies(runs, .scratch).max() ?? 0
@@ -156,17 +177,22 @@ extension Lessons {
                     $0 != .scratch && (accuracies(runs, $0).min() ?? 0) > scratchBest
                 }.map(\.generatorName)
                 let ranking = TransferSetting.allCases.sorted { means[$0]! < means[$1]! }.map(\.generatorName)
-                lines.append("Every pretrained run beats the best scratch run: \(beating.count) of 4 settings "
-                             + "(PyTorch: \(pytorch.settingsBeatingScratch.count) of 4). Lowest to highest mean: "
-                             + ranking.joined(separator: " < "))
-                comparisons.append(exactly("pretrained settings whose worst run beats scratch's best run",
-                                           beating.count, pytorch.settingsBeatingScratch.count))
+                lines.append(
+                    "Every pretrained run beats the best scratch run: \(beating.count) of 4 settings "
+                        + "(PyTorch: \(pytorch.settingsBeatingScratch.count) of 4). Lowest to highest mean: "
+                        + ranking.joined(separator: " < "))
+                comparisons.append(
+                    exactly(
+                        "pretrained settings whose worst run beats scratch's best run",
+                        beating.count, pytorch.settingsBeatingScratch.count))
                 comparisons.append(sameNames("settings ranked by mean accuracy", ranking, pytorch.ranking))
                 return StepOutcome(lines: lines, comparisons: comparisons)
             },
-            Step(title: "Why is scratch so low? Batch-norm lag",
-                 pytorch: "model.eval(); (model(x_train).argmax(1) == y_train).sum()  # after 15 steps from scratch",
-                 swift: "model.eval(); Trainer.argmaxRows(noGrad { model(batch.images) })") { context in
+            Step(
+                title: "Why is scratch so low? Batch-norm lag",
+                pytorch: "model.eval(); (model(x_train).argmax(1) == y_train).sum()  # after 15 steps from scratch",
+                swift: "model.eval(); Trainer.argmaxRows(noGrad { model(batch.images) })"
+            ) { context in
                 let experiment: TransferExperiment = try context.value("experiment")
                 let fixtures: EmbeddedFixtures = try context.value("fixtures")
                 let pytorch = try PremiseTable(path: fixtures.premisePath, budget: "small")
@@ -180,12 +206,15 @@ extension Lessons {
                 // Scratch, seed 0, exactly as the experiment trains it.
                 ManualSeed.set(0)
                 let model = try experiment.makeModel(for: .scratch, classes: train.classes.count)
-                let loader = DataLoader(train, batchSize: experiment.budget.batchSize, shuffle: true, seed: 0,
-                                        transform: transform, cacheDecoded: true)
-                let optimizer = SGD(parameters: model.trainableParameters(), lr: experiment.budget.lr,
-                                    momentum: experiment.budget.momentum)
-                let history = try Trainer.fit(model, optimizer: optimizer, train: loader,
-                                              epochs: experiment.budget.epochs)
+                let loader = DataLoader(
+                    train, batchSize: experiment.budget.batchSize, shuffle: true, seed: 0,
+                    transform: transform, cacheDecoded: true)
+                let optimizer = SGD(
+                    parameters: model.trainableParameters(), lr: experiment.budget.lr,
+                    momentum: experiment.budget.momentum)
+                let history = try Trainer.fit(
+                    model, optimizer: optimizer, train: loader,
+                    epochs: experiment.budget.epochs)
                 func correct() -> Int {
                     zip(Trainer.argmaxRows(noGrad { model(batch.images) }), batch.labels).filter { $0 == $1 }.count
                 }
@@ -210,26 +239,33 @@ extension Lessons {
                         + "+- \(slack) (5 seeds)",
                     actual: [Float(evalCorrect)], actualShape: [], expected: [Float(low + high) / 2],
                     expectedShape: [],
-                    tolerance: Tolerance(absolute: Float(high - low) / 2 + Float(slack), relative: 0,
-                                         reason: "PyTorch's seed range widened by \(slack) images"))
-                return StepOutcome(lines: [
-                    "After \(history.count) steps scratch has fit its 15 images: final loss "
-                        + String(format: "%.4f", history.last?.meanLoss ?? 0) + ", \(trainCorrect)/15 correct in "
-                        + "train mode (batch statistics), but only \(evalCorrect)/15 in eval mode (running statistics; "
-                        + "PyTorch's 5 seeds: \(recorded.map(String.init).joined(separator: ", ")))",
-                    "Its running statistics had \(history.count) updates of momentum " + String(format: "%g", momentum) + " from their "
-                        + "initial values (0, 1): " + String(format: "%.2f", remaining) + " of the initial values remain.",
-                    "Re-estimated on the 15 images (weights unchanged): \(reestimatedCorrect)/15 in eval mode, "
-                        + "validation accuracy \(f3(before)) -> \(f3(after)).",
-                    "So much of scratch's low score is statistics, not weights: a pretrained model starts with "
-                        + "statistics from the source digits, close to the target's (DATA.md: 'What the numbers do "
-                        + "and do not show').",
-                ], comparisons: [evalComparison])
+                    tolerance: Tolerance(
+                        absolute: Float(high - low) / 2 + Float(slack), relative: 0,
+                        reason: "PyTorch's seed range widened by \(slack) images"))
+                return StepOutcome(
+                    lines: [
+                        "After \(history.count) steps scratch has fit its 15 images: final loss "
+                            + String(format: "%.4f", history.last?.meanLoss ?? 0) + ", \(trainCorrect)/15 correct in "
+                            + "train mode (batch statistics), but only \(evalCorrect)/15 in eval mode "
+                            + "(running statistics; "
+                            + "PyTorch's 5 seeds: \(recorded.map(String.init).joined(separator: ", ")))",
+                        "Its running statistics had \(history.count) updates of momentum "
+                            + String(format: "%g", momentum) + " from their "
+                            + "initial values (0, 1): " + String(format: "%.2f", remaining)
+                            + " of the initial values remain.",
+                        "Re-estimated on the 15 images (weights unchanged): \(reestimatedCorrect)/15 in eval mode, "
+                            + "validation accuracy \(f3(before)) -> \(f3(after)).",
+                        "So much of scratch's low score is statistics, not weights: a pretrained model starts with "
+                            + "statistics from the source digits, close to the target's (DATA.md: 'What the numbers do "
+                            + "and do not show').",
+                    ], comparisons: [evalComparison])
             },
-            Step(title: "More epochs: the longer budget (60 steps), 1 seed per setting",
-                 pytorch: "for epoch in range(60): ...  # budgets.longer in premise_pytorch.json",
-                 swift: "var budget = TransferExperiment.Budget.small; budget.epochs = 60; "
-                    + "try TransferExperiment(fixtures: fixtures, budget: budget).run(settings: ..., seeds: [0])") {
+            Step(
+                title: "More epochs: the longer budget (60 steps), 1 seed per setting",
+                pytorch: "for epoch in range(60): ...  # budgets.longer in premise_pytorch.json",
+                swift: "var budget = TransferExperiment.Budget.small; budget.epochs = 60; "
+                    + "try TransferExperiment(fixtures: fixtures, budget: budget).run(settings: ..., seeds: [0])"
+            ) {
                 context in
                 let fixtures: EmbeddedFixtures = try context.value("fixtures")
                 let smallRuns: [TransferExperiment.Run] = try context.value("smallRuns")
@@ -239,17 +275,20 @@ extension Lessons {
                 budget.epochs = pytorch.epochs
                 let runs = try TransferExperiment(fixtures: fixtures, budget: budget)
                     .run(settings: TransferSetting.allCases, seeds: [0])
-                var lines = ["setting       ours: 15 -> \(pytorch.epochs) epochs (seed 0)   PyTorch: mean 15 -> "
-                             + "\(pytorch.epochs) epochs, [min, max] at \(pytorch.epochs)"]
+                var lines = [
+                    "setting       ours: 15 -> \(pytorch.epochs) epochs (seed 0)   PyTorch: mean 15 -> "
+                        + "\(pytorch.epochs) epochs, [min, max] at \(pytorch.epochs)"
+                ]
                 var comparisons: [TensorComparison] = []
                 for setting in TransferSetting.allCases {
                     let ours = accuracies(runs, setting)[0]
                     let before = accuracies(smallRuns, setting)[0]
                     let row = pytorch.row(setting)
-                    lines.append(setting.generatorName.padding(toLength: 14, withPad: " ", startingAt: 0)
-                                 + "\(f3(before)) -> \(f3(ours))".padding(toLength: 30, withPad: " ", startingAt: 0)
-                                 + "\(f3(small.row(setting).mean)) -> \(f3(row.mean)) [\(f3(row.min)), "
-                                 + "\(f3(row.max))]")
+                    lines.append(
+                        setting.generatorName.padding(toLength: 14, withPad: " ", startingAt: 0)
+                            + "\(f3(before)) -> \(f3(ours))".padding(toLength: 30, withPad: " ", startingAt: 0)
+                            + "\(f3(small.row(setting).mean)) -> \(f3(row.mean)) [\(f3(row.min)), "
+                            + "\(f3(row.max))]")
                     comparisons.append(withinRange("\(setting.generatorName) (\(pytorch.epochs) epochs)", ours, row))
                 }
                 // One run per setting: a setting beats scratch when its run beats scratch's run. PyTorch's side uses
@@ -260,13 +299,17 @@ extension Lessons {
                 let pytorchBeating = TransferSetting.allCases.filter {
                     $0 != .scratch && pytorch.row($0).mean > pytorch.row(.scratch).mean
                 }.map(\.generatorName)
-                lines.append("Beating scratch after \(pytorch.epochs) epochs: ours " + beating.joined(separator: ", ")
-                             + "; PyTorch's means " + pytorchBeating.joined(separator: ", ") + ".")
-                lines.append("Scratch catches up once its statistics settle; the post's feature extractor "
-                             + "(frozen_train) falls behind it, while the eval-mode one keeps its lead - its batch "
-                             + "norms never drift to the 15 target images. Fine-tuning everything still wins.")
-                comparisons.append(sameNames("settings that beat scratch after \(pytorch.epochs) epochs", beating,
-                                             pytorchBeating))
+                lines.append(
+                    "Beating scratch after \(pytorch.epochs) epochs: ours " + beating.joined(separator: ", ")
+                        + "; PyTorch's means " + pytorchBeating.joined(separator: ", ") + ".")
+                lines.append(
+                    "Scratch catches up once its statistics settle; the post's feature extractor "
+                        + "(frozen_train) falls behind it, while the eval-mode one keeps its lead - its batch "
+                        + "norms never drift to the 15 target images. Fine-tuning everything still wins.")
+                comparisons.append(
+                    sameNames(
+                        "settings that beat scratch after \(pytorch.epochs) epochs", beating,
+                        pytorchBeating))
                 return StepOutcome(lines: lines, comparisons: comparisons)
             },
         ],

@@ -20,7 +20,8 @@ public struct LearnerProgress: Codable {
     /// The saved progress, or empty progress when there is none or it is unreadable.
     public static func load(root: URL) -> LearnerProgress {
         guard let data = try? Data(contentsOf: path(root: root)),
-              let progress = try? JSONDecoder().decode(LearnerProgress.self, from: data) else { return LearnerProgress() }
+            let progress = try? JSONDecoder().decode(LearnerProgress.self, from: data)
+        else { return LearnerProgress() }
         return progress
     }
 

@@ -23,8 +23,10 @@ public final class LessonReferences {
     public init(root: URL) throws {
         path = root.appendingPathComponent(Self.relativePath).path
         guard FileManager.default.fileExists(atPath: path) else {
-            throw LessonReferenceError(path: path, key: "/", detail: "missing: regenerate it with "
-                                       + "`Fixtures/generate_references.py lessons`")
+            throw LessonReferenceError(
+                path: path, key: "/",
+                detail: "missing: regenerate it with "
+                    + "`Fixtures/generate_references.py lessons`")
         }
         file = try HDF5File(path: path)
         guard case .string("lessons")? = try file.root.attributes()["kind"] else {
@@ -109,18 +111,22 @@ public final class LessonReferences {
     /// Compares `actual` with PyTorch's dataset at `key` under the tolerance every golden family uses: the kind's
     /// base plus 64x PyTorch's own float32-vs-float64 error for that tensor (``TraceTolerances``: the lessons run
     /// whole models, like the traces).
-    public func compare(_ name: String, _ actual: Tensor, _ key: String,
-                        kind: TraceTolerances.Kind = .activation) throws -> TensorComparison {
+    public func compare(
+        _ name: String, _ actual: Tensor, _ key: String,
+        kind: TraceTolerances.Kind = .activation
+    ) throws -> TensorComparison {
         let expected = try tensor(key)
-        return TensorComparison(name: name, actual: actual, expected: expected,
-                                tolerance: TraceTolerances.tolerance(kind, float64Error: try float64Error(key)))
+        return TensorComparison(
+            name: name, actual: actual, expected: expected,
+            tolerance: TraceTolerances.tolerance(kind, float64Error: try float64Error(key)))
     }
 
     /// Compares integers exactly (predicted classes, counts).
     public func compare(_ name: String, integers actual: [Int], _ key: String) throws -> TensorComparison {
         let expected = try integers(key)
-        return TensorComparison(name: name, actual: actual.map(Float.init), actualShape: [actual.count],
-                                expected: expected.map(Float.init), expectedShape: [expected.count], tolerance: .exact)
+        return TensorComparison(
+            name: name, actual: actual.map(Float.init), actualShape: [actual.count],
+            expected: expected.map(Float.init), expectedShape: [expected.count], tolerance: .exact)
     }
 }
 
@@ -134,8 +140,9 @@ public struct LessonReferenceError: Error, CustomStringConvertible {
 
 /// Compares two values that must be equal (counts, names): a one-element exact comparison named `name`.
 public func exactly(_ name: String, _ actual: Int, _ expected: Int) -> TensorComparison {
-    TensorComparison(name: name, actual: [Float(actual)], actualShape: [], expected: [Float(expected)],
-                     expectedShape: [], tolerance: .exact)
+    TensorComparison(
+        name: name, actual: [Float(actual)], actualShape: [], expected: [Float(expected)],
+        expectedShape: [], tolerance: .exact)
 }
 
 /// Compares two lists of names; on a mismatch the name says where they first differ.
@@ -150,6 +157,7 @@ public func sameNames(_ name: String, _ actual: [String], _ expected: [String]) 
         label = name
     }
     let equal = actual == expected
-    return TensorComparison(name: label, actual: [equal ? 0 : 1], actualShape: [], expected: [0], expectedShape: [],
-                            tolerance: .exact)
+    return TensorComparison(
+        name: label, actual: [equal ? 0 : 1], actualShape: [], expected: [0], expectedShape: [],
+        tolerance: .exact)
 }

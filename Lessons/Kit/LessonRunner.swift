@@ -5,7 +5,8 @@ import Golden
 /// what it computed, and each comparison with PyTorch's stored numbers (max abs/rel error, tolerance, verdict).
 public enum LessonRunner {
     /// Returns whether every comparison of every step passed. `pause` is called between steps (`--step`).
-    public static func run(_ lesson: Lesson, root: URL, pause: () -> Void = {}, print: (String) -> Void) throws -> Bool {
+    public static func run(_ lesson: Lesson, root: URL, pause: () -> Void = {}, print: (String) -> Void) throws -> Bool
+    {
         let context = try LessonContext(root: root)
         print("Lesson \(lesson.number) (\(lesson.id)): \(lesson.title)")
         print(lesson.summary)
@@ -31,10 +32,13 @@ public enum LessonRunner {
             passed = passed && outcome.passed
         }
         print("")
-        print(passed ? "All \(compared) comparisons with PyTorch passed."
-                     : "Some comparisons with PyTorch FAILED (see above).")
-        print("Exercise: edit \(lesson.exercise.exerciseFolder)/, then `workbench grade \(lesson.number)` "
-              + "(`workbench hint \(lesson.number)` when stuck).")
+        print(
+            passed
+                ? "All \(compared) comparisons with PyTorch passed."
+                : "Some comparisons with PyTorch FAILED (see above).")
+        print(
+            "Exercise: edit \(lesson.exercise.exerciseFolder)/, then `workbench grade \(lesson.number)` "
+                + "(`workbench hint \(lesson.number)` when stuck).")
         return passed
     }
 

@@ -32,16 +32,21 @@ public enum ConvBenchmark {
         func values(_ name: String, _ count: Int, bound: Float) -> [Float] {
             PortableRandom(name: name, seed: 0).symmetric(count, bound: bound)
         }
-        let input = Tensor(shape: [batch, shape.inChannels, shape.size, shape.size],
-                           values: values("input", batch * shape.inChannels * shape.size * shape.size, bound: 1),
-                           requiresGrad: true)
-        let weight = Tensor(shape: [shape.outChannels, shape.inChannels, 3, 3],
-                            values: values("weight", shape.outChannels * shape.inChannels * 9,
-                                           bound: (6 / Float(shape.inChannels * 9)).squareRoot()),
-                            requiresGrad: true)
-        let gradOutput = Tensor(shape: [batch, shape.outChannels, shape.size, shape.size],
-                                values: values("grad_output", batch * shape.outChannels * shape.size * shape.size,
-                                               bound: 1))
+        let input = Tensor(
+            shape: [batch, shape.inChannels, shape.size, shape.size],
+            values: values("input", batch * shape.inChannels * shape.size * shape.size, bound: 1),
+            requiresGrad: true)
+        let weight = Tensor(
+            shape: [shape.outChannels, shape.inChannels, 3, 3],
+            values: values(
+                "weight", shape.outChannels * shape.inChannels * 9,
+                bound: (6 / Float(shape.inChannels * 9)).squareRoot()),
+            requiresGrad: true)
+        let gradOutput = Tensor(
+            shape: [batch, shape.outChannels, shape.size, shape.size],
+            values: values(
+                "grad_output", batch * shape.outChannels * shape.size * shape.size,
+                bound: 1))
         let forward = Timing.medianMilliseconds(warmup: warmup, repeats: repeats) {
             _ = conv2d(input, weight: weight, padding: 1)
         }

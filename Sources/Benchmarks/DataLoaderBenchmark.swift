@@ -28,15 +28,18 @@ public enum DataLoaderBenchmark {
     /// the median epoch.
     ///
     /// - Throws: ``VisionError`` from scanning the folder or from the first batch that fails.
-    public static func imagesPerSecond(root: String, workers: Int, batchSize: Int = 8, epochs: Int = 5,
-                                       resize: Int = 256, crop: Int = 224) throws -> Measurement {
+    public static func imagesPerSecond(
+        root: String, workers: Int, batchSize: Int = 8, epochs: Int = 5,
+        resize: Int = 256, crop: Int = 224
+    ) throws -> Measurement {
         let dataset = try ImageFolder(root: root)
         let transform = Compose([ToTensor(), Resize(resize), CenterCrop(crop), Normalize.imageNet])
         let loader = DataLoader(dataset, batchSize: batchSize, transform: transform, workers: workers)
         let median = try Timing.medianMilliseconds(warmup: 1, repeats: epochs) {
             for result in loader { _ = try result.get() }
         }
-        return Measurement(imagesPerSecond: Double(dataset.count) / (median / 1000), medianEpochMilliseconds: median,
-                           images: dataset.count, workers: workers, batchSize: batchSize)
+        return Measurement(
+            imagesPerSecond: Double(dataset.count) / (median / 1000), medianEpochMilliseconds: median,
+            images: dataset.count, workers: workers, batchSize: batchSize)
     }
 }

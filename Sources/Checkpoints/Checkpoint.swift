@@ -17,14 +17,18 @@ public enum Checkpoint {
     }
 
     /// The state dict stored in the file at `path`, in any of the three formats; the file is memory-mapped.
-    public static func load(path: String,
-                            options: CheckpointLoadOptions = CheckpointLoadOptions()) throws -> StateDict {
+    public static func load(
+        path: String,
+        options: CheckpointLoadOptions = CheckpointLoadOptions()
+    ) throws -> StateDict {
         try MappedFile(path: path).withBytes { try decode($0, name: path, options: options) }
     }
 
     /// The state dict stored in `bytes` (a whole checkpoint file); `name` stands for the file in messages.
-    public static func decode(_ bytes: [UInt8], name: String,
-                              options: CheckpointLoadOptions = CheckpointLoadOptions()) throws -> StateDict {
+    public static func decode(
+        _ bytes: [UInt8], name: String,
+        options: CheckpointLoadOptions = CheckpointLoadOptions()
+    ) throws -> StateDict {
         guard !bytes.isEmpty else { throw CheckpointError.emptyFile(path: name) }
         return try bytes.withUnsafeBytes { try decode($0, name: name, options: options) }
     }
@@ -41,8 +45,10 @@ public enum Checkpoint {
 
     /// The bytes of `stateDict` in `format`; `archiveName` is the zip format's top folder ("archive" is what
     /// `torch.save` uses for file objects); `name` stands for the file in messages.
-    public static func encode(_ stateDict: StateDict, format: CheckpointFormat, archiveName: String = "archive",
-                              name: String = "<memory>") throws -> [UInt8] {
+    public static func encode(
+        _ stateDict: StateDict, format: CheckpointFormat, archiveName: String = "archive",
+        name: String = "<memory>"
+    ) throws -> [UInt8] {
         switch format {
         case .torchZip: return try TorchWriter.zipArchive(stateDict, archiveName: archiveName, path: name)
         case .torchLegacy: return try TorchWriter.legacyFile(stateDict, path: name)
@@ -52,8 +58,10 @@ public enum Checkpoint {
 
     // MARK: Internals
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, name: String,
-                       options: CheckpointLoadOptions) throws -> StateDict {
+    static func decode(
+        _ bytes: UnsafeRawBufferPointer, name: String,
+        options: CheckpointLoadOptions
+    ) throws -> StateDict {
         let stateDict: StateDict
         switch try CheckpointFormat.detect(bytes, path: name) {
         case .torchZip: stateDict = try TorchZipFormat.decode(bytes, path: name, options: options)

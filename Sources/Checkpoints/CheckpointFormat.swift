@@ -11,7 +11,8 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
     /// of `path` only sharpens that message; it never decides the format.
     static func detect(_ bytes: UnsafeRawBufferPointer, path: String) throws -> CheckpointFormat {
         if bytes.count >= 4, bytes[0] == 0x50, bytes[1] == 0x4B, bytes[2] == 0x03 || bytes[2] == 0x05,
-           bytes[3] == bytes[2] + 1 {
+            bytes[3] == bytes[2] + 1
+        {
             return .torchZip
         }
         if bytes.count >= 9, bytes[8] == UInt8(ascii: "{") {
@@ -31,9 +32,10 @@ public enum CheckpointFormat: String, CaseIterable, Sendable {
         let suffix = path.split(separator: "/").last.flatMap { name in
             name.contains(".") ? name.split(separator: ".").last.map(String.init) : nil
         }
-        let expectation = suffix.map { suffix in
-            " (the extension .\(suffix) suggests " + expectedFormat(forExtension: suffix) + ")"
-        } ?? ""
+        let expectation =
+            suffix.map { suffix in
+                " (the extension .\(suffix) suggests " + expectedFormat(forExtension: suffix) + ")"
+            } ?? ""
         throw CheckpointError.unknownFormat(
             path: path,
             detail: "starts with \(shown); expected a zip (50 4b 03 04), a legacy torch pickle (80 02) or a "

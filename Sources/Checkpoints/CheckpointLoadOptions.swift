@@ -13,8 +13,10 @@ public struct CheckpointLoadOptions: Sendable {
     public var verifyChecksums: Bool
 
     /// Options for ``Checkpoint/load(path:options:)``; the defaults load only bare state dicts, strictly.
-    public init(unwrap: Bool = false, unwrapKey: String? = nil, stripPrefix: String? = nil,
-                keepPrefixedKeys: Bool = false, verifyChecksums: Bool = true) {
+    public init(
+        unwrap: Bool = false, unwrapKey: String? = nil, stripPrefix: String? = nil,
+        keepPrefixedKeys: Bool = false, verifyChecksums: Bool = true
+    ) {
         self.unwrap = unwrap
         self.unwrapKey = unwrapKey
         self.stripPrefix = stripPrefix

@@ -2,8 +2,10 @@
 enum ElementCodec {
     /// The elements of `layout` read from `bytes` (whose element type is `dtype`), contiguous in C order.
     /// The caller guarantees that `count` is the element count of `layout` and that every index lies in `bytes`.
-    static func decode(_ bytes: UnsafeRawBufferPointer, dtype: CheckpointDType, bigEndian: Bool,
-                       layout: StridedLayout, count: Int) -> CheckpointTensor.Values {
+    static func decode(
+        _ bytes: UnsafeRawBufferPointer, dtype: CheckpointDType, bigEndian: Bool,
+        layout: StridedLayout, count: Int
+    ) -> CheckpointTensor.Values {
         guard count > 0 else {
             return dtype.isFloatingPoint ? .float([]) : .integer([])
         }
@@ -72,15 +74,19 @@ enum ElementCodec {
     }
 
     @inline(__always)
-    private static func load<T: FixedWidthInteger>(_ bytes: UnsafeRawBufferPointer, _ index: Int,
-                                                   _ type: T.Type, _ bigEndian: Bool) -> T {
+    private static func load<T: FixedWidthInteger>(
+        _ bytes: UnsafeRawBufferPointer, _ index: Int,
+        _ type: T.Type, _ bigEndian: Bool
+    ) -> T {
         let raw = bytes.loadUnaligned(fromByteOffset: index * MemoryLayout<T>.size, as: T.self)
         return bigEndian ? T(bigEndian: raw) : T(littleEndian: raw)
     }
 
     @inline(__always)
-    private static func float(_ bytes: UnsafeRawBufferPointer, _ index: Int, _ dtype: CheckpointDType,
-                              _ bigEndian: Bool) -> Float {
+    private static func float(
+        _ bytes: UnsafeRawBufferPointer, _ index: Int, _ dtype: CheckpointDType,
+        _ bigEndian: Bool
+    ) -> Float {
         switch dtype {
         case .float64: return Float(Double(bitPattern: load(bytes, index, UInt64.self, bigEndian)))
         case .float16: return Half.float(fromFloat16: load(bytes, index, UInt16.self, bigEndian))
@@ -90,8 +96,10 @@ enum ElementCodec {
     }
 
     @inline(__always)
-    private static func integer(_ bytes: UnsafeRawBufferPointer, _ index: Int, _ dtype: CheckpointDType,
-                                _ bigEndian: Bool) -> Int64 {
+    private static func integer(
+        _ bytes: UnsafeRawBufferPointer, _ index: Int, _ dtype: CheckpointDType,
+        _ bigEndian: Bool
+    ) -> Int64 {
         switch dtype {
         case .int32: return Int64(load(bytes, index, Int32.self, bigEndian))
         case .int16: return Int64(load(bytes, index, Int16.self, bigEndian))

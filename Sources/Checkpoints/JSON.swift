@@ -79,9 +79,15 @@ private struct JSONParser {
         case UInt8(ascii: "{"): return try object(depth: depth)
         case UInt8(ascii: "["): return try array(depth: depth)
         case UInt8(ascii: "\""): return .string(try string())
-        case UInt8(ascii: "t"): try expect("true"); return .bool(true)
-        case UInt8(ascii: "f"): try expect("false"); return .bool(false)
-        case UInt8(ascii: "n"): try expect("null"); return .null
+        case UInt8(ascii: "t"):
+            try expect("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expect("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expect("null")
+            return .null
         case let byte? where byte == UInt8(ascii: "-") || (0x30...0x39).contains(byte): return try number()
         case nil: throw failure("unexpected end of the header")
         default: throw failure("unexpected character")
@@ -107,7 +113,10 @@ private struct JSONParser {
             skipWhitespace()
             members.append((key, try value(depth: depth + 1)))
             skipWhitespace()
-            if current == UInt8(ascii: ",") { position += 1; continue }
+            if current == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
             try expect("}")
             return .object(members)
         }
@@ -125,7 +134,10 @@ private struct JSONParser {
             skipWhitespace()
             items.append(try value(depth: depth + 1))
             skipWhitespace()
-            if current == UInt8(ascii: ",") { position += 1; continue }
+            if current == UInt8(ascii: ",") {
+                position += 1
+                continue
+            }
             try expect("]")
             return .array(items)
         }

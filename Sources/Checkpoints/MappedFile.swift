@@ -31,8 +31,9 @@ final class MappedFile {
             throw CheckpointError.emptyFile(path: path)
         }
         guard let size = Int(exactly: status.st_size) else {
-            throw CheckpointError.resourceLimit(path: path,
-                                                detail: "file size \(status.st_size) does not fit in memory")
+            throw CheckpointError.resourceLimit(
+                path: path,
+                detail: "file size \(status.st_size) does not fit in memory")
         }
         let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0)
         guard let mapped, mapped != MAP_FAILED else {

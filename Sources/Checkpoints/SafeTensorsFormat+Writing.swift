@@ -7,8 +7,9 @@ extension SafeTensorsFormat {
         var buffers: [[UInt8]] = []
         for entry in stateDict.entries {
             guard entry.key != metadataKey else {
-                throw CheckpointError.invalidTensorForWriting(path: path, key: entry.key,
-                                                              detail: "the name is reserved for metadata")
+                throw CheckpointError.invalidTensorForWriting(
+                    path: path, key: entry.key,
+                    detail: "the name is reserved for metadata")
             }
             buffers.append(try entry.tensor.encodedForWriting(key: entry.key, path: path))
         }
@@ -35,8 +36,9 @@ extension SafeTensorsFormat {
         for (index, entry) in entries.enumerated() {
             let shape = entry.tensor.shape.map(String.init).joined(separator: ",")
             let range = "\(offsets[index]),\(offsets[index] + buffers[index].count)"
-            members.append(JSON.quoted(entry.key) + ":{\"dtype\":\"\(entry.tensor.dtype.safeTensorsName)\","
-                + "\"shape\":[\(shape)],\"data_offsets\":[\(range)]}")
+            members.append(
+                JSON.quoted(entry.key) + ":{\"dtype\":\"\(entry.tensor.dtype.safeTensorsName)\","
+                    + "\"shape\":[\(shape)],\"data_offsets\":[\(range)]}")
         }
         var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
         header += [UInt8](repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)

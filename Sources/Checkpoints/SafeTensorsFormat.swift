@@ -63,20 +63,26 @@ enum SafeTensorsFormat {
         var expected = 0
         for entry in entries.sorted(by: { ($0.begin, $0.end) < ($1.begin, $1.end) }) {
             guard entry.begin == expected else {
-                let problem = entry.begin < expected
+                let problem =
+                    entry.begin < expected
                     ? "overlaps the previous tensor" : "leaves a gap after byte \(expected)"
                 throw entryError(path, entry.key, "data_offsets [\(entry.begin), \(entry.end)] \(problem)")
             }
             guard entry.end >= entry.begin, entry.end <= bufferSize else {
-                throw entryError(path, entry.key, "data_offsets [\(entry.begin), \(entry.end)] are outside the "
-                    + "\(bufferSize)-byte data buffer")
+                throw entryError(
+                    path, entry.key,
+                    "data_offsets [\(entry.begin), \(entry.end)] are outside the "
+                        + "\(bufferSize)-byte data buffer")
             }
             let count = CheckpointTensor.checkedElementCount(entry.shape)
             let (bytes, overflow) = (count ?? 0).multipliedReportingOverflow(by: entry.dtype.elementSize)
             guard count != nil, !overflow, bytes == entry.end - entry.begin else {
-                throw entryError(path, entry.key, "shape \(entry.shape) of \(entry.dtype) needs "
-                    + "\(overflow || count == nil ? "an overflowing number of" : String(bytes)) bytes but data_offsets "
-                    + "span \(entry.end - entry.begin)")
+                throw entryError(
+                    path, entry.key,
+                    "shape \(entry.shape) of \(entry.dtype) needs "
+                        + "\(overflow || count == nil ? "an overflowing number of" : String(bytes)) bytes "
+                        + "but data_offsets "
+                        + "span \(entry.end - entry.begin)")
             }
             expected = entry.end
         }

@@ -8,8 +8,10 @@ enum TorchLegacyFormat {
     /// `torch.serialization.PROTOCOL_VERSION`.
     static let protocolVersion = 1001
 
-    static func decode(_ bytes: UnsafeRawBufferPointer, path: String,
-                       options: CheckpointLoadOptions) throws -> StateDict {
+    static func decode(
+        _ bytes: UnsafeRawBufferPointer, path: String,
+        options: CheckpointLoadOptions
+    ) throws -> StateDict {
         var position = 0
         let magic = try unpickle(bytes, path: path, at: &position, part: "magic number pickle")
         guard case .bigInt(magicNumber) = magic.value else {
@@ -51,13 +53,16 @@ enum TorchLegacyFormat {
                 length, "\(storage.elementCount) \(storage.dtype) elements of storage '\(key)'")
             try storages.attach(data, to: key, record: "the data section at byte \(reader.position - length)")
         }
-        var decoder = TorchStateDictDecoder(path: path, heap: objectUnpickler.heap, storages: storages,
-                                            options: options)
+        var decoder = TorchStateDictDecoder(
+            path: path, heap: objectUnpickler.heap, storages: storages,
+            options: options)
         return try decoder.decode(root)
     }
 
-    private static func unpickle(_ bytes: UnsafeRawBufferPointer, path: String, at position: inout Int,
-                                 part: String) throws -> (value: PickleValue, heap: PickleHeap) {
+    private static func unpickle(
+        _ bytes: UnsafeRawBufferPointer, path: String, at position: inout Int,
+        part: String
+    ) throws -> (value: PickleValue, heap: PickleHeap) {
         var unpickler = Unpickler(bytes, path: path, source: part, position: position)
         let value = try unpickler.load()
         position = unpickler.reader.position

@@ -51,7 +51,8 @@ struct TorchStateDictDecoder {
                 path: path, detail: "entry '\(name)' holds a \(offender.value.typeName(in: heap)), not a tensor")
         }
         if options.unwrap, candidates.count == 1, let value = heap.dicts[root].value(forKey: candidates[0]),
-           case let .dict(inner) = value {
+            case let .dict(inner) = value
+        {
             return inner
         }
         let others = entries.compactMap { key, _ in stringValue(key) }.filter { !candidates.contains($0) }
@@ -65,7 +66,8 @@ struct TorchStateDictDecoder {
         }
         return heap.dicts[table].entries.compactMap { key, value in
             guard let module = stringValue(key), case let .dict(local) = value,
-                  case let .int(version)? = heap.dicts[local].value(forKey: "version") else { return nil }
+                case let .int(version)? = heap.dicts[local].value(forKey: "version")
+            else { return nil }
             return StateDict.ModuleVersion(module: module, version: version)
         }
     }

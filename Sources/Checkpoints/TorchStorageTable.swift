@@ -63,8 +63,9 @@ struct TorchStorageTable {
     mutating func tensor(_ reference: TensorReference, key: String) throws -> CheckpointTensor {
         let view = reference.storage
         guard let storage = storages[view.key], let bytes = storage.bytes else {
-            throw CheckpointError.missingRecord(path: path, record: "storage '\(view.key)'",
-                                                detail: "tensor '\(key)' uses it but the file holds no data for it")
+            throw CheckpointError.missingRecord(
+                path: path, record: "storage '\(view.key)'",
+                detail: "tensor '\(key)' uses it but the file holds no data for it")
         }
         let layout = reference.layout
         let count = try checkedExtent(layout, within: view.elementCount, key: key)
@@ -78,8 +79,9 @@ struct TorchStorageTable {
         let size = storage.dtype.elementSize
         let viewBytes = UnsafeRawBufferPointer(
             rebasing: bytes[(view.elementOffset * size)..<((view.elementOffset + view.elementCount) * size)])
-        var values = ElementCodec.decode(viewBytes, dtype: storage.dtype, bigEndian: bigEndian, layout: layout,
-                                         count: count)
+        var values = ElementCodec.decode(
+            viewBytes, dtype: storage.dtype, bigEndian: bigEndian, layout: layout,
+            count: count)
         if reference.negated {
             switch values {
             case let .float(floats): values = .float(floats.map { -$0 })
@@ -105,12 +107,16 @@ struct TorchStorageTable {
         }
         guard count > 0 else { return 0 }
         guard last < elements else {
-            throw invalid(key, "size \(layout.shape), stride \(layout.strides) and offset \(layout.offset) reach "
-                + "element \(last) of a storage with \(elements) elements")
+            throw invalid(
+                key,
+                "size \(layout.shape), stride \(layout.strides) and offset \(layout.offset) reach "
+                    + "element \(last) of a storage with \(elements) elements")
         }
         guard count <= elements else {
-            throw invalid(key, "size \(layout.shape) has \(count) elements but its storage only \(elements) "
-                + "(expanded stride-0 views are not materialised)")
+            throw invalid(
+                key,
+                "size \(layout.shape) has \(count) elements but its storage only \(elements) "
+                    + "(expanded stride-0 views are not materialised)")
         }
         return count
     }

@@ -53,8 +53,11 @@ enum TorchWriter {
     }
 
     /// The pickle items and the storage bytes for every tensor, after validating each one.
-    private static func prepare(_ stateDict: StateDict, path: String) throws
-        -> (items: [TorchPickleEncoder.Item], storages: [[UInt8]]) {
+    private static func prepare(
+        _ stateDict: StateDict, path: String
+    ) throws
+        -> (items: [TorchPickleEncoder.Item], storages: [[UInt8]])
+    {
         var items: [TorchPickleEncoder.Item] = []
         var storages: [[UInt8]] = []
         for (index, entry) in stateDict.entries.enumerated() {

@@ -4,8 +4,10 @@
 /// The top folder is whatever precedes the first `/` of the first entry (torch uses the file's basename, or
 /// `archive`); `version`, `.format_version`, `.storage_alignment` and `.data/serialization_id` are not needed.
 enum TorchZipFormat {
-    static func decode(_ bytes: UnsafeRawBufferPointer, path: String,
-                       options: CheckpointLoadOptions) throws -> StateDict {
+    static func decode(
+        _ bytes: UnsafeRawBufferPointer, path: String,
+        options: CheckpointLoadOptions
+    ) throws -> StateDict {
         let archive = try ZipArchive(bytes, path: path)
         guard let first = archive.entries.first else {
             throw CheckpointError.corruptArchive(path: path, detail: "the archive holds no records")

@@ -58,8 +58,9 @@ struct ZipArchive {
                 detail: "stored record '\(entry.name)' has size \(entry.size) "
                     + "but compressed size \(entry.compressedSize)")
         }
-        var reader = ByteReader(bytes, path: path, what: "zip local header of '\(entry.name)'",
-                                position: entry.localHeaderOffset)
+        var reader = ByteReader(
+            bytes, path: path, what: "zip local header of '\(entry.name)'",
+            position: entry.localHeaderOffset)
         try reader.require(30, for: "the local header")
         guard try reader.readUInt32("signature") == 0x0403_4B50 else {
             throw CheckpointError.corruptArchive(
@@ -79,8 +80,9 @@ struct ZipArchive {
         if verify, entry.crc32 != 0 {
             let computed = CRC32.checksum(data)
             guard computed == entry.crc32 else {
-                throw CheckpointError.checksumMismatch(path: path, record: entry.name, stored: entry.crc32,
-                                                       computed: computed)
+                throw CheckpointError.checksumMismatch(
+                    path: path, record: entry.name, stored: entry.crc32,
+                    computed: computed)
             }
         }
         return data
@@ -93,9 +95,11 @@ struct ZipArchive {
             throw CheckpointError.truncated(path: path, detail: "\(bytes.count) bytes cannot hold a zip directory")
         }
         let lowest = max(0, bytes.count - minimum - Self.maximumCommentLength)
-        guard let end = stride(from: bytes.count - minimum, through: lowest, by: -1).first(where: { position in
-            bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self) == UInt32(0x0605_4B50).littleEndian
-        }) else {
+        guard
+            let end = stride(from: bytes.count - minimum, through: lowest, by: -1).first(where: { position in
+                bytes.loadUnaligned(fromByteOffset: position, as: UInt32.self) == UInt32(0x0605_4B50).littleEndian
+            })
+        else {
             throw CheckpointError.truncated(path: path, detail: "no zip end-of-central-directory record found")
         }
         var reader = ByteReader(bytes, path: path, what: "zip end-of-central-directory record", position: end + 10)
@@ -158,13 +162,15 @@ struct ZipArchive {
         guard let name = validUTF8(try reader.readBytes(nameLength, "entry name")) else {
             throw CheckpointError.corruptArchive(path: path, detail: "entry \(number): name is not valid UTF-8")
         }
-        var extra = ByteReader(try reader.readBytes(extraLength, "extra field of '\(name)'"), path: path,
-                               what: "extra field of '\(name)'")
+        var extra = ByteReader(
+            try reader.readBytes(extraLength, "extra field of '\(name)'"), path: path,
+            what: "extra field of '\(name)'")
         while extra.remaining >= 4 {
             let tag = try extra.readUInt16("extra tag")
             let length = Int(try extra.readUInt16("extra length"))
-            var field = ByteReader(try extra.readBytes(length, "extra field"), path: path,
-                                   what: "ZIP64 field of '\(name)'")
+            var field = ByteReader(
+                try extra.readBytes(length, "extra field"), path: path,
+                what: "ZIP64 field of '\(name)'")
             guard tag == 0x0001 else { continue }
             if size == 0xFFFF_FFFF { size = try field.readUInt64("size") }
             if compressedSize == 0xFFFF_FFFF { compressedSize = try field.readUInt64("compressed size") }
@@ -177,7 +183,8 @@ struct ZipArchive {
                 path: path,
                 detail: "entry '\(name)' declares size \(size) at byte \(localHeaderOffset) in a \(fileSize)-byte file")
         }
-        return Entry(name: name, method: method, flags: flags, crc32: crc, compressedSize: Int(compressedSize),
-                     size: Int(size), localHeaderOffset: Int(localHeaderOffset))
+        return Entry(
+            name: name, method: method, flags: flags, crc32: crc, compressedSize: Int(compressedSize),
+            size: Int(size), localHeaderOffset: Int(localHeaderOffset))
     }
 }

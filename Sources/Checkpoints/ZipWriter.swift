@@ -21,8 +21,9 @@ struct ZipWriter {
         let flags: UInt16 = data.isEmpty ? 0x0800 : 0x0808
         var zip64Local: [UInt8] = []
         if needsZip64 {
-            zip64Local = Self.zip64Extra(size: data.count >= Self.limit32 ? data.count : nil,
-                                         offset: offset >= Self.limit32 ? offset : nil)
+            zip64Local = Self.zip64Extra(
+                size: data.count >= Self.limit32 ? data.count : nil,
+                offset: offset >= Self.limit32 ? offset : nil)
         }
         let extra = zip64Local + Self.padding(after: offset + 30 + nameBytes.count + zip64Local.count + 4)
 
@@ -48,9 +49,11 @@ struct ZipWriter {
             combinedChecksum = Self.hashCombine(combinedChecksum, UInt64(crc))
         }
 
-        let central = needsZip64
-            ? Self.zip64Extra(size: data.count >= Self.limit32 ? data.count : nil,
-                              offset: offset >= Self.limit32 ? offset : nil)
+        let central =
+            needsZip64
+            ? Self.zip64Extra(
+                size: data.count >= Self.limit32 ? data.count : nil,
+                offset: offset >= Self.limit32 ? offset : nil)
             : []
         centralDirectory.appendLittleEndian(UInt32(0x0201_4B50))
         centralDirectory.appendLittleEndian(UInt32(0))

@@ -19,7 +19,8 @@ public enum ExerciseDriver {
         let arguments = CommandLine.arguments
         guard arguments.count == 4, let check = checks[arguments[1]] else {
             let known = checks.keys.sorted().joined(separator: ", ")
-            FileHandle.standardError.write(Data("usage: \(arguments.first ?? "exercise") CHECK OUTPUT.h5 ROOT (checks: \(known))\n".utf8))
+            FileHandle.standardError.write(
+                Data("usage: \(arguments.first ?? "exercise") CHECK OUTPUT.h5 ROOT (checks: \(known))\n".utf8))
             exit(2)
         }
         let context = Context(root: URL(fileURLWithPath: arguments[3]), output: ExerciseOutput())

@@ -11,8 +11,14 @@ public struct ReferenceProvenance: Sendable {
 
     public init(path: String, attributes: [String: HDF5AttributeValue]) {
         self.path = path
-        if case .string(let version)? = attributes["torch_version"] { torchVersion = version } else { torchVersion = nil }
-        if case .string(let arguments)? = attributes["generator_args"] { generatorArguments = arguments } else {
+        if case .string(let version)? = attributes["torch_version"] {
+            torchVersion = version
+        } else {
+            torchVersion = nil
+        }
+        if case .string(let arguments)? = attributes["generator_args"] {
+            generatorArguments = arguments
+        } else {
             generatorArguments = nil
         }
     }

@@ -28,8 +28,10 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
     public var passed: Bool { expectedShape == actualShape && failingCount == 0 }
 
     /// Compares row-major values of the given shapes under `tolerance`.
-    public init(name: String, actual: [Float], actualShape: [Int], expected: [Float], expectedShape: [Int],
-                tolerance: Tolerance) {
+    public init(
+        name: String, actual: [Float], actualShape: [Int], expected: [Float], expectedShape: [Int],
+        tolerance: Tolerance
+    ) {
         self.name = name
         self.expectedShape = expectedShape
         self.actualShape = actualShape
@@ -84,7 +86,8 @@ public struct TensorComparison: Sendable, CustomStringConvertible {
 extension TensorComparison {
     /// Compares two tensors' values and shapes.
     public init(name: String, actual: Tensor, expected: Tensor, tolerance: Tolerance) {
-        self.init(name: name, actual: actual.toArray(), actualShape: actual.shape, expected: expected.toArray(),
-                  expectedShape: expected.shape, tolerance: tolerance)
+        self.init(
+            name: name, actual: actual.toArray(), actualShape: actual.shape, expected: expected.toArray(),
+            expectedShape: expected.shape, tolerance: tolerance)
     }
 }

@@ -30,9 +30,10 @@ public struct Tolerance: Sendable, Equatable, CustomStringConvertible {
     /// error (integers, legacy files) keeps `base`.
     public static func derived(base: Tolerance, float64Error: Float?, factor: Float) -> Tolerance {
         guard let float64Error, float64Error > 0 else { return base }
-        return Tolerance(absolute: base.absolute + factor * float64Error, relative: base.relative,
-                         reason: base.reason + "; plus \(Int(factor))x PyTorch's own float32-vs-float64 error "
-                             + "(\(float64Error))")
+        return Tolerance(
+            absolute: base.absolute + factor * float64Error, relative: base.relative,
+            reason: base.reason + "; plus \(Int(factor))x PyTorch's own float32-vs-float64 error "
+                + "(\(float64Error))")
     }
 
     /// How far `actual` is from passing, as a multiple of the allowed error (<= 1 passes).

@@ -48,9 +48,11 @@ public struct ExerciseCheck {
     /// Scores what the driver wrote; the second argument is the package root (for the references).
     public let evaluate: (ExerciseOutput, URL) throws -> CheckResult
 
-    public init(id: String, name: String, points: Double, timeLimitSeconds: Double = 60,
-                recognizeCrash: @escaping (String) -> String? = { _ in nil },
-                evaluate: @escaping (ExerciseOutput, URL) throws -> CheckResult) {
+    public init(
+        id: String, name: String, points: Double, timeLimitSeconds: Double = 60,
+        recognizeCrash: @escaping (String) -> String? = { _ in nil },
+        evaluate: @escaping (ExerciseOutput, URL) throws -> CheckResult
+    ) {
         self.id = id
         self.name = name
         self.points = points

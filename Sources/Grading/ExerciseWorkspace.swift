@@ -36,8 +36,10 @@ public final class ExerciseWorkspace {
     /// `<root>/.build/exercises`.
     public let folder: URL
     /// The libraries an exercise may import.
-    public static let products = ["Tensors", "NN", "Optim", "Vision", "Images", "Checkpoints", "Training",
-                                  "ExerciseSupport"]
+    public static let products = [
+        "Tensors", "NN", "Optim", "Vision", "Images", "Checkpoints", "Training",
+        "ExerciseSupport",
+    ]
 
     public init(root: URL) {
         self.root = root
@@ -72,11 +74,13 @@ public final class ExerciseWorkspace {
         try? manager.removeItem(at: sources)
         try manager.createDirectory(at: sources, withIntermediateDirectories: true)
         for (name, path) in files {
-            try manager.createSymbolicLink(atPath: sources.appendingPathComponent(name).path,
-                                           withDestinationPath: URL(fileURLWithPath: path).standardizedFileURL.path)
+            try manager.createSymbolicLink(
+                atPath: sources.appendingPathComponent(name).path,
+                withDestinationPath: URL(fileURLWithPath: path).standardizedFileURL.path)
         }
-        try manager.createSymbolicLink(atPath: sources.appendingPathComponent("main.swift").path,
-                                       withDestinationPath: driver)
+        try manager.createSymbolicLink(
+            atPath: sources.appendingPathComponent("main.swift").path,
+            withDestinationPath: driver)
         try writeManifest()
         return target
     }
@@ -138,9 +142,10 @@ public final class ExerciseWorkspace {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("workbench-check-\(UUID().uuidString).h5").path
         // No backtrace: the learner reads the runtime's one-line reason, not 60 lines of addresses.
-        let outcome = await Self.execute(.path(FilePath(executable)), [check, output, root.path],
-                                         environment: .inherit.updating(["SWIFT_BACKTRACE": "enable=no"]),
-                                         timeLimitSeconds: timeLimitSeconds)
+        let outcome = await Self.execute(
+            .path(FilePath(executable)), [check, output, root.path],
+            environment: .inherit.updating(["SWIFT_BACKTRACE": "enable=no"]),
+            timeLimitSeconds: timeLimitSeconds)
         switch outcome {
         case .timedOut(let seconds):
             return .timedOut(seconds: seconds)
@@ -169,15 +174,18 @@ public final class ExerciseWorkspace {
         for line in log.split(separator: "\n") {
             let parts = line.split(separator: ":", maxSplits: 4, omittingEmptySubsequences: false)
             guard parts.count == 5, parts[0].hasSuffix(".swift"), let row = Int(parts[1]), let column = Int(parts[2]),
-                  parts[3].trimmingCharacters(in: .whitespaces) == "error" else { continue }
+                parts[3].trimmingCharacters(in: .whitespaces) == "error"
+            else { continue }
             var file = String(parts[0])
             if file.hasPrefix(sources),
-               let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: file) {
+                let destination = try? FileManager.default.destinationOfSymbolicLink(atPath: file)
+            {
                 file = destination
             }
             if file.hasPrefix(root.path + "/") { file = String(file.dropFirst(root.path.count + 1)) }
-            let diagnostic = Diagnostic(file: file, line: row, column: column,
-                                        message: parts[4].trimmingCharacters(in: .whitespaces))
+            let diagnostic = Diagnostic(
+                file: file, line: row, column: column,
+                message: parts[4].trimmingCharacters(in: .whitespaces))
             if seen.insert(diagnostic.description).inserted { diagnostics.append(diagnostic) }
         }
         return diagnostics
@@ -190,9 +198,10 @@ public final class ExerciseWorkspace {
     }
 
     /// Runs a process to completion or until `timeLimitSeconds`, then SIGTERM and, a second later, SIGKILL.
-    private static func execute(_ executable: Executable, _ arguments: [String],
-                                environment: Environment = .inherit, timeLimitSeconds: Double) async -> Execution
-    {
+    private static func execute(
+        _ executable: Executable, _ arguments: [String],
+        environment: Environment = .inherit, timeLimitSeconds: Double
+    ) async -> Execution {
         var options = PlatformOptions()
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: .seconds(1))]
         return await withTaskGroup(of: Execution?.self) { group in
@@ -202,8 +211,9 @@ public final class ExerciseWorkspace {
                         executable, arguments: Arguments(arguments), environment: environment, platformOptions: options,
                         output: .string(limit: 1 << 24), error: .string(limit: 1 << 24))
                     if Task.isCancelled { return nil }
-                    return .completed(result.terminationStatus, stdout: result.standardOutput,
-                                      stderr: result.standardError)
+                    return .completed(
+                        result.terminationStatus, stdout: result.standardOutput,
+                        stderr: result.standardError)
                 } catch {
                     return Task.isCancelled ? nil : .launchFailed("\(error)")
                 }
@@ -220,7 +230,10 @@ public final class ExerciseWorkspace {
 
     private static func signalName(_ signal: CInt) -> String {
         switch signal {
-        case 4: return "SIGILL: a Swift runtime trap such as a failed precondition, an index out of range or a force unwrap of nil"
+        case 4:
+            return
+                "SIGILL: a Swift runtime trap such as a failed precondition, an index out of range or a "
+                + "force unwrap of nil"
         case 5: return "SIGTRAP: a Swift runtime trap"
         case 6: return "SIGABRT"
         case 9: return "SIGKILL"

@@ -48,8 +48,10 @@ public struct GradeReport: Sendable {
         }
         let failing = exercises.flatMap(\.checks).filter { !$0.isFullMarks }.count
         let total = exercises.flatMap(\.checks).count
-        lines.append("total: \(points(points))/\(points(maxPoints)) - "
-                     + (failing == 0 ? "all \(total) checks at full marks" : "\(failing) of \(total) checks not at full marks"))
+        lines.append(
+            "total: \(points(points))/\(points(maxPoints)) - "
+                + (failing == 0
+                    ? "all \(total) checks at full marks" : "\(failing) of \(total) checks not at full marks"))
         return lines.joined(separator: "\n")
     }
 
@@ -60,13 +62,16 @@ public struct GradeReport: Sendable {
             for check in exercise.checks {
                 var output = check.diagnosis
                 if !check.hint.isEmpty { output += "\nhint: \(check.hint)" }
-                tests.append(["name": "\(exercise.exercise): \(check.name)", "score": check.points,
-                              "max_score": check.maxPoints, "status": check.isFullMarks ? "passed" : "failed",
-                              "output": output])
+                tests.append([
+                    "name": "\(exercise.exercise): \(check.name)", "score": check.points,
+                    "max_score": check.maxPoints, "status": check.isFullMarks ? "passed" : "failed",
+                    "output": output,
+                ])
             }
         }
         let object: [String: Any] = ["score": points, "max_score": maxPoints, "tests": tests]
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -74,12 +79,14 @@ public struct GradeReport: Sendable {
     public func junitXML() -> String {
         var lines = ["<?xml version=\"1.0\" encoding=\"UTF-8\"?>"]
         let checks = exercises.flatMap(\.checks)
-        lines.append("<testsuites name=\"workbench grade\" tests=\"\(checks.count)\" "
-                     + "failures=\"\(checks.filter { !$0.isFullMarks }.count)\">")
+        lines.append(
+            "<testsuites name=\"workbench grade\" tests=\"\(checks.count)\" "
+                + "failures=\"\(checks.filter { !$0.isFullMarks }.count)\">")
         for exercise in exercises {
             let failures = exercise.checks.filter { !$0.isFullMarks }.count
-            lines.append("  <testsuite name=\"\(xml(exercise.exercise))\" tests=\"\(exercise.checks.count)\" "
-                         + "failures=\"\(failures)\">")
+            lines.append(
+                "  <testsuite name=\"\(xml(exercise.exercise))\" tests=\"\(exercise.checks.count)\" "
+                    + "failures=\"\(failures)\">")
             for check in exercise.checks {
                 let name = "\(xml(check.name)) (\(points(check.points))/\(points(check.maxPoints)))"
                 if check.isFullMarks {

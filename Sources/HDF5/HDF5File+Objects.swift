@@ -36,8 +36,10 @@ extension HDF5File {
 
     /// Opens the object at `path`, checks it is an `expected` (any kind when `nil`), runs `body` with its
     /// identifier and closes it.
-    func withObject<Result>(at path: String, expected: HDF5ObjectKind?,
-                            _ body: (hid_t) throws -> Result) throws -> Result {
+    func withObject<Result>(
+        at path: String, expected: HDF5ObjectKind?,
+        _ body: (hid_t) throws -> Result
+    ) throws -> Result {
         guard let found = kind(at: path) else {
             throw HDF5Error.notFound(file: self.path, path: path, expected: expected)
         }

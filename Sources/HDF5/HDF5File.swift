@@ -57,8 +57,9 @@ public final class HDF5File {
         guard FileManager.default.fileExists(atPath: folder) else {
             throw HDF5Error.cannotCreate(file: path, reason: "folder '\(folder)' does not exist")
         }
-        let id = H5Fcreate(path, shim_H5F_ACC_TRUNC(), HDF5Library.defaultProperties,
-                           HDF5Library.defaultProperties)
+        let id = H5Fcreate(
+            path, shim_H5F_ACC_TRUNC(), HDF5Library.defaultProperties,
+            HDF5Library.defaultProperties)
         guard id >= 0 else {
             throw HDF5Error.cannotCreate(
                 file: path, reason: "HDF5 refused (no write permission, or the file is open elsewhere)")

@@ -85,18 +85,21 @@ extension HDF5Group {
     private func attributeNames(_ id: hid_t, at target: String) throws -> [String] {
         var names: [String] = []
         let status = withUnsafeMutablePointer(to: &names) { pointer in
-            H5Aiterate2(id, H5_INDEX_NAME, H5_ITER_INC, nil, { _, name, _, context in
-                context!.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name!))
-                return 0
-            }, pointer)
+            H5Aiterate2(
+                id, H5_INDEX_NAME, H5_ITER_INC, nil,
+                { _, name, _, context in
+                    context!.assumingMemoryBound(to: [String].self).pointee.append(String(cString: name!))
+                    return 0
+                }, pointer)
         }
         try file.check(status, "listing the attributes", at: target)
         return names
     }
 
     private func readAttribute(_ name: String, of object: hid_t, at target: String) throws -> HDF5AttributeValue {
-        let attribute = try file.check(H5Aopen(object, name, HDF5Library.defaultProperties),
-                                       "opening attribute '\(name)'", at: target)
+        let attribute = try file.check(
+            H5Aopen(object, name, HDF5Library.defaultProperties),
+            "opening attribute '\(name)'", at: target)
         defer { H5Aclose(attribute) }
         let type = try file.check(H5Aget_type(attribute), "reading the type of attribute '\(name)'", at: target)
         defer { H5Tclose(type) }
@@ -119,18 +122,22 @@ extension HDF5Group {
         default:
             let shape = spaceClass == H5S_NULL ? "null" : isScalar ? "scalar" : "rank-\(rank)"
             let description = typeClass == H5T_STRING ? "string" : HDF5ElementType(typeID: type).description
-            throw HDF5Error.unsupportedAttribute(file: file.path, object: target, name: name,
-                                                 type: "\(shape) \(description)")
+            throw HDF5Error.unsupportedAttribute(
+                file: file.path, object: target, name: name,
+                type: "\(shape) \(description)")
         }
     }
 
     /// Reads `count` numbers of any integer or float width, converted by HDF5 to `T`.
-    private func readNumbers<T: HDF5Scalar>(_ attribute: hid_t, count: Int, name: String,
-                                            at target: String) throws -> [T] {
+    private func readNumbers<T: HDF5Scalar>(
+        _ attribute: hid_t, count: Int, name: String,
+        at target: String
+    ) throws -> [T] {
         try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
-                try file.check(H5Aread(attribute, T.nativeTypeID, buffer.baseAddress),
-                               "reading attribute '\(name)'", at: target)
+                try file.check(
+                    H5Aread(attribute, T.nativeTypeID, buffer.baseAddress),
+                    "reading attribute '\(name)'", at: target)
             }
             initialized = count
         }
@@ -154,21 +161,25 @@ extension HDF5Group {
     }
 
     /// Writes int64 or float64 numbers as a scalar (`scalar`, one number) or 1-d attribute.
-    private func writeAttribute<T: HDF5Scalar>(_ name: String, _ numbers: [T], scalar: Bool, of object: hid_t,
-                                               at target: String) throws {
+    private func writeAttribute<T: HDF5Scalar>(
+        _ name: String, _ numbers: [T], scalar: Bool, of object: hid_t,
+        at target: String
+    ) throws {
         let space = try file.check(
             scalar ? H5Screate(H5S_SCALAR) : H5Screate_simple(1, [hsize_t(numbers.count)], nil),
             "creating the shape of attribute '\(name)'", at: target)
         defer { H5Sclose(space) }
         let attribute = try file.check(
-            H5Acreate2(object, name, T.fileTypeID, space, HDF5Library.defaultProperties,
-                       HDF5Library.defaultProperties),
+            H5Acreate2(
+                object, name, T.fileTypeID, space, HDF5Library.defaultProperties,
+                HDF5Library.defaultProperties),
             "creating attribute '\(name)'", at: target)
         defer { H5Aclose(attribute) }
         guard !numbers.isEmpty else { return }
         try numbers.withUnsafeBufferPointer { buffer in
-            _ = try file.check(H5Awrite(attribute, T.nativeTypeID, buffer.baseAddress),
-                               "writing attribute '\(name)'", at: target)
+            _ = try file.check(
+                H5Awrite(attribute, T.nativeTypeID, buffer.baseAddress),
+                "writing attribute '\(name)'", at: target)
         }
     }
 

@@ -34,26 +34,31 @@ extension HDF5Group {
     /// Shape: the dataset's; pass `rank` to require a number of dimensions.
     ///
     /// - Throws: `HDF5Error.notFound`, `.wrongKind`, `.typeMismatch`, `.rankMismatch`.
-    public func read<T: HDF5Scalar>(_ dataset: String, as type: T.Type = T.self,
-                                    rank: Int? = nil) throws -> HDF5Array<T> {
+    public func read<T: HDF5Scalar>(
+        _ dataset: String, as type: T.Type = T.self,
+        rank: Int? = nil
+    ) throws -> HDF5Array<T> {
         let target = resolve(dataset)
         return try HDF5Library.call {
             try file.withObject(at: target, expected: .dataset) { id in
                 let info = try datasetInfo(id, at: target)
                 guard info.elementType == T.hdf5ElementType else {
-                    throw HDF5Error.typeMismatch(file: file.path, dataset: target, expected: T.hdf5ElementType,
-                                                 found: info.elementType)
+                    throw HDF5Error.typeMismatch(
+                        file: file.path, dataset: target, expected: T.hdf5ElementType,
+                        found: info.elementType)
                 }
                 if let rank, rank != info.shape.count {
-                    throw HDF5Error.rankMismatch(file: file.path, dataset: target, expectedRank: rank,
-                                                 foundShape: info.shape)
+                    throw HDF5Error.rankMismatch(
+                        file: file.path, dataset: target, expectedRank: rank,
+                        foundShape: info.shape)
                 }
                 let count = info.count
                 let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                     if count > 0 {
                         try file.check(
-                            H5Dread(id, T.nativeTypeID, shim_H5S_ALL(), shim_H5S_ALL(),
-                                    HDF5Library.defaultProperties, buffer.baseAddress),
+                            H5Dread(
+                                id, T.nativeTypeID, shim_H5S_ALL(), shim_H5S_ALL(),
+                                HDF5Library.defaultProperties, buffer.baseAddress),
                             "reading the dataset", at: target)
                     }
                     initialized = count
@@ -79,8 +84,9 @@ extension HDF5Group {
             try file.requireGroupAncestors(of: target)
             switch file.kind(at: target) {
             case .dataset?:
-                try file.check(H5Ldelete(file.id, target, HDF5Library.defaultProperties),
-                               "replacing the dataset", at: target)
+                try file.check(
+                    H5Ldelete(file.id, target, HDF5Library.defaultProperties),
+                    "replacing the dataset", at: target)
             case let found?:
                 throw HDF5Error.wrongKind(file: file.path, path: target, expected: .dataset, found: found)
             case nil:
@@ -98,15 +104,17 @@ extension HDF5Group {
                 try file.check(H5Pset_deflate(createProperties, UInt32(gzipLevel)), "enabling gzip", at: target)
             }
             let id = try file.check(
-                H5Dcreate2(file.id, target, T.fileTypeID, space, linkProperties, createProperties,
-                           HDF5Library.defaultProperties),
+                H5Dcreate2(
+                    file.id, target, T.fileTypeID, space, linkProperties, createProperties,
+                    HDF5Library.defaultProperties),
                 "creating the dataset", at: target)
             defer { H5Dclose(id) }
             if !array.values.isEmpty {
                 try array.values.withUnsafeBufferPointer { buffer in
                     _ = try file.check(
-                        H5Dwrite(id, T.nativeTypeID, shim_H5S_ALL(), shim_H5S_ALL(), HDF5Library.defaultProperties,
-                                 buffer.baseAddress),
+                        H5Dwrite(
+                            id, T.nativeTypeID, shim_H5S_ALL(), shim_H5S_ALL(), HDF5Library.defaultProperties,
+                            buffer.baseAddress),
                         "writing the dataset", at: target)
                 }
             }
@@ -115,17 +123,20 @@ extension HDF5Group {
 
     private func validate<T>(_ array: HDF5Array<T>, gzipLevel: Int?, at target: String) throws {
         guard array.shape.allSatisfy({ $0 >= 0 }), array.shape.reduce(1, *) == array.values.count else {
-            throw HDF5Error.invalidShape(file: file.path, dataset: target, shape: array.shape,
-                                         count: array.values.count)
+            throw HDF5Error.invalidShape(
+                file: file.path, dataset: target, shape: array.shape,
+                count: array.values.count)
         }
         guard let gzipLevel else { return }
         guard (0...9).contains(gzipLevel) else {
-            throw HDF5Error.unsupported(file: file.path, path: target,
-                                        reason: "gzip level must be in 0...9, got \(gzipLevel)")
+            throw HDF5Error.unsupported(
+                file: file.path, path: target,
+                reason: "gzip level must be in 0...9, got \(gzipLevel)")
         }
         guard !array.shape.isEmpty else {
-            throw HDF5Error.unsupported(file: file.path, path: target,
-                                        reason: "a rank-0 (scalar) dataset cannot be gzip-compressed")
+            throw HDF5Error.unsupported(
+                file: file.path, path: target,
+                reason: "a rank-0 (scalar) dataset cannot be gzip-compressed")
         }
     }
 

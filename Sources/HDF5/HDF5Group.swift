@@ -50,8 +50,9 @@ public struct HDF5Group {
             let linkProperties = HDF5Library.intermediateGroupsProperties()
             defer { H5Pclose(linkProperties) }
             let group = try file.check(
-                H5Gcreate2(file.id, target, linkProperties, HDF5Library.defaultProperties,
-                           HDF5Library.defaultProperties),
+                H5Gcreate2(
+                    file.id, target, linkProperties, HDF5Library.defaultProperties,
+                    HDF5Library.defaultProperties),
                 "creating the group", at: target)
             H5Gclose(group)
         }
@@ -92,12 +93,14 @@ public struct HDF5Group {
                 try file.check(H5Gget_info(group, &info), "reading the group info", at: path)
                 return try (0..<info.nlinks).map { index in
                     let length = try file.check(
-                        H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0,
-                                           HDF5Library.defaultProperties),
+                        H5Lget_name_by_idx(
+                            group, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0,
+                            HDF5Library.defaultProperties),
                         "reading a link name", at: path)
                     return HDF5Library.string(length: Int(length)) { buffer, capacity in
-                        _ = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, index, buffer, capacity,
-                                           HDF5Library.defaultProperties)
+                        _ = H5Lget_name_by_idx(
+                            group, ".", H5_INDEX_NAME, H5_ITER_INC, index, buffer, capacity,
+                            HDF5Library.defaultProperties)
                     }
                 }
             }

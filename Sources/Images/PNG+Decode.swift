@@ -32,8 +32,9 @@ public enum PNG {
         var raw = tl_png_image()
         var message = [CChar](repeating: 0, count: Int(TL_PNG_MESSAGE_CAPACITY))
         let status = bytes.withUnsafeBufferPointer { buffer in
-            tl_png_decode(buffer.baseAddress, buffer.count, mode.code, UInt64(max(0, maximumBytes)),
-                          &raw, &message)
+            tl_png_decode(
+                buffer.baseAddress, buffer.count, mode.code, UInt64(max(0, maximumBytes)),
+                &raw, &message)
         }
         defer { tl_png_image_free(&raw) }
         guard status == TL_PNG_OK else {
@@ -42,14 +43,17 @@ public enum PNG {
         let count = raw.size / (raw.bit_depth == 16 ? 2 : 1)
         var samples = [UInt16](repeating: 0, count: count)
         if raw.bit_depth == 16 {
-            samples.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: raw.data, count: raw.size)) }
+            samples.withUnsafeMutableBytes {
+                $0.copyMemory(from: UnsafeRawBufferPointer(start: raw.data, count: raw.size))
+            }
         } else {
             for index in 0..<count {
                 samples[index] = UInt16(raw.data[index])
             }
         }
-        return try Image(width: Int(raw.width), height: Int(raw.height), channels: Int(raw.channels),
-                         bitDepth: Int(raw.bit_depth), samples: samples)
+        return try Image(
+            width: Int(raw.width), height: Int(raw.height), channels: Int(raw.channels),
+            bitDepth: Int(raw.bit_depth), samples: samples)
     }
 
     /// Reads and decodes the PNG file at `path`; mirrors `torchvision.io.read_image(path, mode)`.

@@ -1,5 +1,6 @@
 import CPNGCodec
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -52,14 +53,16 @@ extension PNG {
         let status: Int32
         if image.bitDepth == 16 {
             status = image.samples.withUnsafeBufferPointer { samples in
-                tl_png_encode(samples.baseAddress, UInt32(image.width), UInt32(image.height),
-                              Int32(image.channels), 16, &output, &message)
+                tl_png_encode(
+                    samples.baseAddress, UInt32(image.width), UInt32(image.height),
+                    Int32(image.channels), 16, &output, &message)
             }
         } else {
             let bytes = image.samples.map { UInt8(truncatingIfNeeded: $0) }
             status = bytes.withUnsafeBufferPointer { samples in
-                tl_png_encode(samples.baseAddress, UInt32(image.width), UInt32(image.height),
-                              Int32(image.channels), 8, &output, &message)
+                tl_png_encode(
+                    samples.baseAddress, UInt32(image.width), UInt32(image.height),
+                    Int32(image.channels), 8, &output, &message)
             }
         }
         guard status == TL_PNG_OK else {

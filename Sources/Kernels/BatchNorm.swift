@@ -11,22 +11,22 @@ public enum BatchNormKernel {
     ) {
         let count = Double(batch * plane)
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
-        for c in channelRange {
-            // Shifted sums (by the channel's first value) keep E[x^2] - E[x]^2 accurate in one pass.
-            let shift = input[c * plane]
-            var sum = 0.0
-            var squares = 0.0
-            for n in 0..<batch {
-                let (s, q) = shiftedSums(input + (n * channels + c) * plane, count: plane, shift: shift)
-                sum += s
-                squares += q
+            for c in channelRange {
+                // Shifted sums (by the channel's first value) keep E[x^2] - E[x]^2 accurate in one pass.
+                let shift = input[c * plane]
+                var sum = 0.0
+                var squares = 0.0
+                for n in 0..<batch {
+                    let (s, q) = shiftedSums(input + (n * channels + c) * plane, count: plane, shift: shift)
+                    sum += s
+                    squares += q
+                }
+                let centered = sum / count
+                let biased = max(squares / count - centered * centered, 0)
+                mean[c] = Float(Double(shift) + centered)
+                variance[c] = Float(biased)
+                invstd[c] = Float(1 / (biased + Double(eps)).squareRoot())
             }
-            let centered = sum / count
-            let biased = max(squares / count - centered * centered, 0)
-            mean[c] = Float(Double(shift) + centered)
-            variance[c] = Float(biased)
-            invstd[c] = Float(1 / (biased + Double(eps)).squareRoot())
-        }
         }
     }
 
@@ -37,16 +37,16 @@ public enum BatchNormKernel {
         weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?
     ) {
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
-        for c in channelRange {
-            let scale = invstd[c] * (weight?[c] ?? 1)
-            let shift = (bias?[c] ?? 0) - mean[c] * scale
-            for n in 0..<batch {
-                let offset = (n * channels + c) * plane
-                let src = input + offset
-                let dst = output + offset
-                for p in 0..<plane { dst[p] = src[p] * scale + shift }
+            for c in channelRange {
+                let scale = invstd[c] * (weight?[c] ?? 1)
+                let shift = (bias?[c] ?? 0) - mean[c] * scale
+                for n in 0..<batch {
+                    let offset = (n * channels + c) * plane
+                    let src = input + offset
+                    let dst = output + offset
+                    for p in 0..<plane { dst[p] = src[p] * scale + shift }
+                }
             }
-        }
         }
     }
 
@@ -63,45 +63,45 @@ public enum BatchNormKernel {
     ) {
         let count = Double(batch * plane)
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
-        for c in channelRange {
-            let mu = mean[c]
-            let inv = invstd[c]
-            var sumDy = 0.0
-            var sumDyCentered = 0.0
-            for n in 0..<batch {
-                let offset = (n * channels + c) * plane
-                let dy = gradOutput + offset
-                let x = input + offset
-                let (a, b) = gradientSums(dy, x, count: plane, mean: mu)
-                sumDy += a
-                sumDyCentered += b
-            }
-            gradWeight?[c] = Float(sumDyCentered) * inv
-            gradBias?[c] = Float(sumDy)
-            guard let gradInput else { continue }
-            let w = weight?[c] ?? 1
-            if training {
-                let meanDy = Float(sumDy / count)
-                // xhat * mean(dy * xhat) = (x - mu) * inv^2 * mean(dy * (x - mu))
-                let projection = Float(sumDyCentered / count) * inv * inv
-                let scale = w * inv
+            for c in channelRange {
+                let mu = mean[c]
+                let inv = invstd[c]
+                var sumDy = 0.0
+                var sumDyCentered = 0.0
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
                     let dy = gradOutput + offset
                     let x = input + offset
-                    let dx = gradInput + offset
-                    for p in 0..<plane { dx[p] = (dy[p] - meanDy - (x[p] - mu) * projection) * scale }
+                    let (a, b) = gradientSums(dy, x, count: plane, mean: mu)
+                    sumDy += a
+                    sumDyCentered += b
                 }
-            } else {
-                let scale = w * inv
-                for n in 0..<batch {
-                    let offset = (n * channels + c) * plane
-                    let dy = gradOutput + offset
-                    let dx = gradInput + offset
-                    for p in 0..<plane { dx[p] = dy[p] * scale }
+                gradWeight?[c] = Float(sumDyCentered) * inv
+                gradBias?[c] = Float(sumDy)
+                guard let gradInput else { continue }
+                let w = weight?[c] ?? 1
+                if training {
+                    let meanDy = Float(sumDy / count)
+                    // xhat * mean(dy * xhat) = (x - mu) * inv^2 * mean(dy * (x - mu))
+                    let projection = Float(sumDyCentered / count) * inv * inv
+                    let scale = w * inv
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * plane
+                        let dy = gradOutput + offset
+                        let x = input + offset
+                        let dx = gradInput + offset
+                        for p in 0..<plane { dx[p] = (dy[p] - meanDy - (x[p] - mu) * projection) * scale }
+                    }
+                } else {
+                    let scale = w * inv
+                    for n in 0..<batch {
+                        let offset = (n * channels + c) * plane
+                        let dy = gradOutput + offset
+                        let dx = gradInput + offset
+                        for p in 0..<plane { dx[p] = dy[p] * scale }
+                    }
                 }
             }
-        }
         }
     }
 }

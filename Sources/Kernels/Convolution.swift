@@ -72,15 +72,17 @@ public enum Convolution {
                     if direct {
                         unfolded = source + c0 * g.height * g.width
                     } else {
-                        im2col(source, geometry: part, firstChannel: c0, channels: g.groupInChannels, into: columns,
-                               threaded: threaded)
+                        im2col(
+                            source, geometry: part, firstChannel: c0, channels: g.groupInChannels, into: columns,
+                            threaded: threaded)
                         unfolded = UnsafePointer(columns)
                     }
                     // One image: the product [Og, P] is its slice of the output. Several: [Og, count, P], permuted.
-                    sgemm(transposeA: .none, transposeB: .none, m: og, n: np, k: k,
-                          a: weight + group * og * k, lda: k, b: unfolded, ldb: np,
-                          c: single ? output + (first * g.outChannels + group * og) * plane : product, ldc: np,
-                          threaded: threaded)
+                    sgemm(
+                        transposeA: .none, transposeB: .none, m: og, n: np, k: k,
+                        a: weight + group * og * k, lda: k, b: unfolded, ldb: np,
+                        c: single ? output + (first * g.outChannels + group * og) * plane : product, ldc: np,
+                        threaded: threaded)
                     if single { continue }
                     for o in 0..<og {
                         for i in 0..<part.batch {
@@ -115,7 +117,9 @@ public enum Convolution {
         if let gradBias {
             for o in 0..<g.outChannels {
                 var sum = 0.0
-                for n in 0..<g.batch { sum += Elementwise.sum(gradOutput + (n * g.outChannels + o) * plane, count: plane) }
+                for n in 0..<g.batch {
+                    sum += Elementwise.sum(gradOutput + (n * g.outChannels + o) * plane, count: plane)
+                }
                 gradBias[o] = Float(sum)
             }
         }
@@ -160,22 +164,26 @@ public enum Convolution {
                         if direct {
                             unfolded = source + c0 * g.height * g.width
                         } else {
-                            im2col(source, geometry: part, firstChannel: c0, channels: g.groupInChannels,
-                                   into: columns, threaded: threaded)
+                            im2col(
+                                source, geometry: part, firstChannel: c0, channels: g.groupInChannels,
+                                into: columns, threaded: threaded)
                             unfolded = UnsafePointer(columns)
                         }
-                        sgemm(transposeA: .none, transposeB: .transpose, m: og, n: k, k: np,
-                              a: gradGroup, lda: np, b: unfolded, ldb: np, beta: first == images.lowerBound ? 0 : 1,
-                              c: weightSum + group * og * k, ldc: k, threaded: threaded)
+                        sgemm(
+                            transposeA: .none, transposeB: .transpose, m: og, n: k, k: np,
+                            a: gradGroup, lda: np, b: unfolded, ldb: np, beta: first == images.lowerBound ? 0 : 1,
+                            c: weightSum + group * og * k, ldc: k, threaded: threaded)
                     }
                     if let target {
                         let product = direct ? target + c0 * g.height * g.width : columns
-                        sgemm(transposeA: .transpose, transposeB: .none, m: k, n: np, k: og,
-                              a: weight + group * og * k, lda: k, b: gradGroup, ldb: np, c: product, ldc: np,
-                              threaded: threaded)
+                        sgemm(
+                            transposeA: .transpose, transposeB: .none, m: k, n: np, k: og,
+                            a: weight + group * og * k, lda: k, b: gradGroup, ldb: np, c: product, ldc: np,
+                            threaded: threaded)
                         if !direct {
-                            col2im(columns, geometry: part, firstChannel: c0, channels: g.groupInChannels,
-                                   into: target, threaded: threaded)
+                            col2im(
+                                columns, geometry: part, firstChannel: c0, channels: g.groupInChannels,
+                                into: target, threaded: threaded)
                         }
                     }
                 }

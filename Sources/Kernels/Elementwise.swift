@@ -83,7 +83,9 @@ public enum Elementwise {
         }
     }
 
-    private static func reluRange(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>) {
+    private static func reluRange(
+        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>
+    ) {
         mapLanes(range, input, input, into: output) { x, _ in x.replacing(with: 0, where: x .<= 0) }
     }
 

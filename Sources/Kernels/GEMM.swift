@@ -29,9 +29,11 @@ public func sgemm(
         scale(c, rows: m, columns: n, stride: ldc, by: beta)
         return
     }
-    func run(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
-        cblas_sgemm(CblasRowMajor, transposeA.cblas, transposeB.cblas, Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    func run(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>)
+    {
+        cblas_sgemm(
+            CblasRowMajor, transposeA.cblas, transposeB.cblas, Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
     let chunks = threaded && m * n * k >= BLASThreading.parallelWork ? Parallelism.cores : 1
     if chunks > 1 && n >= 64 * chunks && n >= m {

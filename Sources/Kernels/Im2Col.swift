@@ -64,8 +64,9 @@ private func copyRow(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>
     case (2, 8): target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self).evenHalf, as: SIMD8<Float>.self)
     case (2, 16):
         target.storeBytes(of: source.loadUnaligned(as: SIMD16<Float>.self).evenHalf, as: SIMD8<Float>.self)
-        (target + 32).storeBytes(of: (source + 64).loadUnaligned(as: SIMD16<Float>.self).evenHalf,
-                                 as: SIMD8<Float>.self)
+        (target + 32).storeBytes(
+            of: (source + 64).loadUnaligned(as: SIMD16<Float>.self).evenHalf,
+            as: SIMD8<Float>.self)
     case (1, _):
         for i in 0..<count { to[i] = from[i] }
     default:

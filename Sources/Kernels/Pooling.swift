@@ -13,21 +13,26 @@ public enum MaxPoolKernel {
         geometry g: ConvGeometry
     ) {
         // Window taps inside the image, per output row and column, computed once.
-        let rows = (0..<g.outHeight).map { tapRange(output: $0, stride: g.strideH, pad: g.padH,
-                                                     dilation: g.dilationH, kernel: g.kernelHeight, size: g.height) }
+        let rows = (0..<g.outHeight).map {
+            tapRange(
+                output: $0, stride: g.strideH, pad: g.padH,
+                dilation: g.dilationH, kernel: g.kernelHeight, size: g.height)
+        }
         let paddedWidth = (g.outWidth + Lanes.scalarCount - 1) / Lanes.scalarCount * Lanes.scalarCount
         // The first in-image column of each output column's window (lanes past the output width repeat column 0).
         let firstColumns = (0..<paddedWidth).map { ow -> Int32 in
             let column = ow < g.outWidth ? ow : 0
-            let (j0, _) = tapRange(output: column, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
-                                   kernel: g.kernelWidth, size: g.width)
+            let (j0, _) = tapRange(
+                output: column, stride: g.strideW, pad: g.padW, dilation: g.dilationW,
+                kernel: g.kernelWidth, size: g.width)
             return Int32(column * g.strideW - g.padW + j0 * g.dilationW)
         }
         rows.withUnsafeBufferPointer { rows in
             firstColumns.withUnsafeBufferPointer { firstColumns in
                 parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(g.outPlane * 4, 1))) { planes in
-                    forwardPlanes(planes, input: input, output: output, indices: indices, geometry: g, rows: rows,
-                                  firstColumns: firstColumns.baseAddress!, paddedWidth: paddedWidth)
+                    forwardPlanes(
+                        planes, input: input, output: output, indices: indices, geometry: g, rows: rows,
+                        firstColumns: firstColumns.baseAddress!, paddedWidth: paddedWidth)
                 }
             }
         }

@@ -27,13 +27,16 @@ public struct StateDictError: Error, CustomStringConvertible {
     public var description: String {
         var lines = ["Error(s) in loading state_dict for \(moduleName):"]
         let quote = { (keys: [String]) in keys.map { "\"\($0)\"" }.joined(separator: ", ") }
-        if strict && !result.missingKeys.isEmpty { lines.append("\tMissing key(s) in state_dict: \(quote(result.missingKeys)).") }
+        if strict && !result.missingKeys.isEmpty {
+            lines.append("\tMissing key(s) in state_dict: \(quote(result.missingKeys)).")
+        }
         if strict && !result.unexpectedKeys.isEmpty {
             lines.append("\tUnexpected key(s) in state_dict: \(quote(result.unexpectedKeys)).")
         }
         for m in result.sizeMismatches {
-            lines.append("\tsize mismatch for \(m.key): copying a param with shape \(m.checkpointShape) from checkpoint, "
-                         + "the shape in current model is \(m.modelShape).")
+            lines.append(
+                "\tsize mismatch for \(m.key): copying a param with shape \(m.checkpointShape) from checkpoint, "
+                    + "the shape in current model is \(m.modelShape).")
         }
         return lines.joined(separator: "\n")
     }
@@ -56,9 +59,10 @@ extension Module {
     /// nothing is copied and the thrown ``StateDictError`` lists every problem.
     /// - Returns: the missing and unexpected keys, and the skipped size mismatches.
     @discardableResult
-    public func loadStateDict(_ stateDict: [(key: String, value: Tensor)], strict: Bool = true,
-                              skipMismatchedShapes: Bool = false) throws -> StateDictLoadResult
-    {
+    public func loadStateDict(
+        _ stateDict: [(key: String, value: Tensor)], strict: Bool = true,
+        skipMismatchedShapes: Bool = false
+    ) throws -> StateDictLoadResult {
         let own = self.stateDict()
         let ownByKey = Dictionary(own.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         let incomingKeys = Set(stateDict.map(\.key))

@@ -6,8 +6,9 @@ extension Module {
         describe(name: nil, indent: 0, into: &lines)
         let total = parameterCount()
         let trainable = parameterCount(trainableOnly: true)
-        lines.append("Total params: \(total.formatted()), trainable: \(trainable.formatted()), "
-                     + "frozen: \((total - trainable).formatted())")
+        lines.append(
+            "Total params: \(total.formatted()), trainable: \(trainable.formatted()), "
+                + "frozen: \((total - trainable).formatted())")
         return lines.joined(separator: "\n")
     }
 
@@ -21,7 +22,9 @@ extension Module {
             lines.append("\(pad)\(label)\(typeName)(\(extraDescription))\(note)")
         } else {
             lines.append("\(pad)\(label)\(typeName)(\(note)")
-            for (childName, child) in namedChildren { child.describe(name: childName, indent: indent + 1, into: &lines) }
+            for (childName, child) in namedChildren {
+                child.describe(name: childName, indent: indent + 1, into: &lines)
+            }
             lines.append("\(pad))")
         }
     }

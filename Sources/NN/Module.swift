@@ -108,13 +108,16 @@ open class Module {
         return collectModules(prefix: prefix, seen: &seen, removeDuplicates: false)
     }
 
-    private func collectModules(prefix: String, seen: inout Set<ObjectIdentifier>,
-                                removeDuplicates: Bool) -> [(String, Module)] {
+    private func collectModules(
+        prefix: String, seen: inout Set<ObjectIdentifier>,
+        removeDuplicates: Bool
+    ) -> [(String, Module)] {
         guard !removeDuplicates || seen.insert(ObjectIdentifier(self)).inserted else { return [] }
         var result: [(String, Module)] = [(prefix, self)]
         for (name, child) in namedChildren {
-            result += child.collectModules(prefix: prefix.isEmpty ? name : "\(prefix).\(name)", seen: &seen,
-                                           removeDuplicates: removeDuplicates)
+            result += child.collectModules(
+                prefix: prefix.isEmpty ? name : "\(prefix).\(name)", seen: &seen,
+                removeDuplicates: removeDuplicates)
         }
         return result
     }

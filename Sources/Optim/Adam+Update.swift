@@ -26,12 +26,14 @@ extension Adam {
                     state.expAvgSq.withUnsafeMutableBufferPointer { v in
                         if group.amsgrad, let maxExpAvgSq = state.maxExpAvgSq {
                             maxExpAvgSq.withUnsafeMutableBufferPointer { vMax in
-                                step(p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!,
-                                     vMax.baseAddress, count: count, scalars)
+                                step(
+                                    p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!,
+                                    vMax.baseAddress, count: count, scalars)
                             }
                         } else {
-                            step(p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, nil,
-                                 count: count, scalars)
+                            step(
+                                p.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, nil,
+                                count: count, scalars)
                         }
                     }
                 }

@@ -73,8 +73,9 @@ public class Adam: Optimizer {
         require(betas.1 >= 0 && betas.1 < 1, "\(name): Invalid beta parameter at index 1: \(betas.1)")
         require(weightDecay >= 0, "\(name): Invalid weight_decay value: \(weightDecay)")
         require(!groups.isEmpty, "\(name): optimizer got an empty parameter list")
-        defaults = Group(params: [], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
-                         maximize: maximize, decoupledWeightDecay: decoupledWeightDecay)
+        defaults = Group(
+            params: [], lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+            maximize: maximize, decoupledWeightDecay: decoupledWeightDecay)
         for group in groups { addParamGroup(group) }
     }
 
@@ -87,27 +88,31 @@ public class Adam: Optimizer {
         weightDecay: Double = 0, amsgrad: Bool = false, maximize: Bool = false
     ) {
         require(!parameters.isEmpty, "Adam: optimizer got an empty parameter list")
-        self.init(groups: [ParamGroup(params: parameters)], lr: lr, betas: betas, eps: eps,
-                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
+        self.init(
+            groups: [ParamGroup(params: parameters)], lr: lr, betas: betas, eps: eps,
+            weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
     }
 
     public func addParamGroup(_ group: ParamGroup) {
         validateNewGroup(group.params, optimizer: defaults.decoupledWeightDecay ? "AdamW" : "Adam")
-        paramGroups.append(Group(
-            params: group.params, lr: group.lr ?? defaults.lr, betas: group.betas ?? defaults.betas,
-            eps: group.eps ?? defaults.eps, weightDecay: group.weightDecay ?? defaults.weightDecay,
-            amsgrad: group.amsgrad ?? defaults.amsgrad, maximize: group.maximize ?? defaults.maximize,
-            decoupledWeightDecay: defaults.decoupledWeightDecay))
+        paramGroups.append(
+            Group(
+                params: group.params, lr: group.lr ?? defaults.lr, betas: group.betas ?? defaults.betas,
+                eps: group.eps ?? defaults.eps, weightDecay: group.weightDecay ?? defaults.weightDecay,
+                amsgrad: group.amsgrad ?? defaults.amsgrad, maximize: group.maximize ?? defaults.maximize,
+                decoupledWeightDecay: defaults.decoupledWeightDecay))
     }
 
     public func step() {
         for group in paramGroups {
             for parameter in group.params {
                 guard let grad = parameter.grad else { continue }
-                require(grad.shape == parameter.shape,
-                             "Adam: gradient of shape \(grad.shape) for a parameter of shape \(parameter.shape)")
+                require(
+                    grad.shape == parameter.shape,
+                    "Adam: gradient of shape \(grad.shape) for a parameter of shape \(parameter.shape)")
                 let key = ObjectIdentifier(parameter)
-                var state = states[key]
+                var state =
+                    states[key]
                     ?? ParamState(step: 0, expAvg: .zeros(parameter.shape), expAvgSq: .zeros(parameter.shape))
                 if group.amsgrad && state.maxExpAvgSq == nil { state.maxExpAvgSq = .zeros(parameter.shape) }
                 state.step += 1

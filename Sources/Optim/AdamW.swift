@@ -16,8 +16,9 @@ public final class AdamW: Adam {
         groups: [ParamGroup], lr: Double = 1e-3, betas: (Double, Double) = (0.9, 0.999), eps: Double = 1e-8,
         weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false
     ) {
-        super.init(groups: groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
-                   maximize: maximize, decoupledWeightDecay: true)
+        super.init(
+            groups: groups, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay, amsgrad: amsgrad,
+            maximize: maximize, decoupledWeightDecay: true)
     }
 
     /// AdamW over one group of parameters (`torch.optim.AdamW(params, lr=..., weight_decay=...)`).
@@ -29,7 +30,8 @@ public final class AdamW: Adam {
         weightDecay: Double = 1e-2, amsgrad: Bool = false, maximize: Bool = false
     ) {
         require(!parameters.isEmpty, "AdamW: optimizer got an empty parameter list")
-        self.init(groups: [ParamGroup(params: parameters)], lr: lr, betas: betas, eps: eps,
-                  weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
+        self.init(
+            groups: [ParamGroup(params: parameters)], lr: lr, betas: betas, eps: eps,
+            weightDecay: weightDecay, amsgrad: amsgrad, maximize: maximize)
     }
 }

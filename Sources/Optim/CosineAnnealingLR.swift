@@ -1,5 +1,5 @@
-import Tensors
 import Foundation
+import Tensors
 
 /// Anneals every group's learning rate from its base value down to `etaMin` along half a cosine over `tMax`
 /// epochs, then back up over the next `tMax`, and so on (`torch.optim.lr_scheduler.CosineAnnealingLR`,

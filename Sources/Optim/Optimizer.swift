@@ -55,8 +55,9 @@ extension Optimizer {
     public var learningRates: [Double] {
         get { paramGroups.map(\.lr) }
         set {
-            require(newValue.count == paramGroups.count,
-                         "\(newValue.count) learning rates for \(paramGroups.count) parameter groups")
+            require(
+                newValue.count == paramGroups.count,
+                "\(newValue.count) learning rates for \(paramGroups.count) parameter groups")
             for index in paramGroups.indices { paramGroups[index].lr = newValue[index] }
         }
     }
@@ -65,8 +66,9 @@ extension Optimizer {
     public var initialLearningRates: [Double?] {
         get { paramGroups.map(\.initialLR) }
         set {
-            require(newValue.count == paramGroups.count,
-                         "\(newValue.count) initial learning rates for \(paramGroups.count) parameter groups")
+            require(
+                newValue.count == paramGroups.count,
+                "\(newValue.count) initial learning rates for \(paramGroups.count) parameter groups")
             for index in paramGroups.indices { paramGroups[index].initialLR = newValue[index] }
         }
     }
@@ -74,16 +76,19 @@ extension Optimizer {
     /// Checks what `add_param_group` checks before a new group joins `paramGroups`.
     func validateNewGroup(_ params: [Tensor], optimizer: String) {
         for (index, parameter) in params.enumerated() {
-            require(parameter.isLeaf,
-                         "\(optimizer): can't optimize a non-leaf Tensor (parameter \(index) of the new group, "
-                         + "shape \(parameter.shape), gradFn \(parameter.gradFnName ?? "none"))")
+            require(
+                parameter.isLeaf,
+                "\(optimizer): can't optimize a non-leaf Tensor (parameter \(index) of the new group, "
+                    + "shape \(parameter.shape), gradFn \(parameter.gradFnName ?? "none"))")
         }
         let identities = params.map(ObjectIdentifier.init)
-        require(Set(identities).count == identities.count,
-                     "\(optimizer): a parameter group holds the same parameter twice "
-                     + "(PyTorch warns and would update it twice, see pytorch/pytorch#40967)")
+        require(
+            Set(identities).count == identities.count,
+            "\(optimizer): a parameter group holds the same parameter twice "
+                + "(PyTorch warns and would update it twice, see pytorch/pytorch#40967)")
         let existing = Set(paramGroups.flatMap { $0.params.map(ObjectIdentifier.init) })
-        require(existing.isDisjoint(with: identities),
-                     "\(optimizer): some parameters appear in more than one parameter group")
+        require(
+            existing.isDisjoint(with: identities),
+            "\(optimizer): some parameters appear in more than one parameter group")
     }
 }

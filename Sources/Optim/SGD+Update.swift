@@ -18,8 +18,9 @@ extension SGD {
                     momentumBuffer.withUnsafeMutableBufferPointer { b in
                         let buffer = b.baseAddress
                         parallelFor(parameter.count, grain: 65_536) { range in
-                            step(p + range.lowerBound, g + range.lowerBound, buffer.map { $0 + range.lowerBound },
-                                 count: range.count, scalars)
+                            step(
+                                p + range.lowerBound, g + range.lowerBound, buffer.map { $0 + range.lowerBound },
+                                count: range.count, scalars)
                         }
                     }
                 } else {
@@ -62,8 +63,9 @@ extension SGD {
             i += Lanes.scalarCount
         }
         while i < count {
-            let updated = element(p: Lanes(repeating: p[i]), g: Lanes(repeating: g[i]),
-                                  buffer: buffer.map { Lanes(repeating: $0[i]) }, s)
+            let updated = element(
+                p: Lanes(repeating: p[i]), g: Lanes(repeating: g[i]),
+                buffer: buffer.map { Lanes(repeating: $0[i]) }, s)
             p[i] = updated.p[0]
             buffer?[i] = updated.buffer[0]
             i += 1

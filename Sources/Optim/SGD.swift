@@ -56,12 +56,14 @@ public final class SGD: Optimizer {
         require(lr >= 0, "SGD: Invalid learning rate: \(lr)")
         require(momentum >= 0, "SGD: Invalid momentum value: \(momentum)")
         require(weightDecay >= 0, "SGD: Invalid weight_decay value: \(weightDecay)")
-        require(!nesterov || (momentum > 0 && dampening == 0),
-                     "SGD: Nesterov momentum requires a momentum and zero dampening "
-                     + "(momentum \(momentum), dampening \(dampening))")
+        require(
+            !nesterov || (momentum > 0 && dampening == 0),
+            "SGD: Nesterov momentum requires a momentum and zero dampening "
+                + "(momentum \(momentum), dampening \(dampening))")
         require(!groups.isEmpty, "SGD: optimizer got an empty parameter list")
-        defaults = Group(params: [], lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
-                         nesterov: nesterov, maximize: maximize)
+        defaults = Group(
+            params: [], lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
+            nesterov: nesterov, maximize: maximize)
         for group in groups { addParamGroup(group) }
     }
 
@@ -74,24 +76,28 @@ public final class SGD: Optimizer {
         weightDecay: Double = 0, nesterov: Bool = false, maximize: Bool = false
     ) {
         require(!parameters.isEmpty, "SGD: optimizer got an empty parameter list")
-        self.init(groups: [ParamGroup(params: parameters)], lr: lr, momentum: momentum, dampening: dampening,
-                  weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
+        self.init(
+            groups: [ParamGroup(params: parameters)], lr: lr, momentum: momentum, dampening: dampening,
+            weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
     }
 
     public func addParamGroup(_ group: ParamGroup) {
         validateNewGroup(group.params, optimizer: "SGD")
-        paramGroups.append(Group(
-            params: group.params, lr: group.lr ?? defaults.lr, momentum: group.momentum ?? defaults.momentum,
-            dampening: group.dampening ?? defaults.dampening, weightDecay: group.weightDecay ?? defaults.weightDecay,
-            nesterov: group.nesterov ?? defaults.nesterov, maximize: group.maximize ?? defaults.maximize))
+        paramGroups.append(
+            Group(
+                params: group.params, lr: group.lr ?? defaults.lr, momentum: group.momentum ?? defaults.momentum,
+                dampening: group.dampening ?? defaults.dampening,
+                weightDecay: group.weightDecay ?? defaults.weightDecay,
+                nesterov: group.nesterov ?? defaults.nesterov, maximize: group.maximize ?? defaults.maximize))
     }
 
     public func step() {
         for group in paramGroups {
             for parameter in group.params {
                 guard let grad = parameter.grad else { continue }
-                require(grad.shape == parameter.shape,
-                             "SGD: gradient of shape \(grad.shape) for a parameter of shape \(parameter.shape)")
+                require(
+                    grad.shape == parameter.shape,
+                    "SGD: gradient of shape \(grad.shape) for a parameter of shape \(parameter.shape)")
                 var buffer: Tensor?
                 var bufferIsNew = false
                 if group.momentum != 0 {

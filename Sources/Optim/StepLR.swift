@@ -1,4 +1,5 @@
 import Tensors
+
 /// Multiplies every group's learning rate by `gamma` every `stepSize` epochs
 /// (`torch.optim.lr_scheduler.StepLR`, torch/optim/lr_scheduler.py).
 ///

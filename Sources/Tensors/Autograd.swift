@@ -39,14 +39,16 @@ final class Node {
     func apply(_ gradOutput: Tensor) -> [Tensor?] {
         guard let backwardFunction else {
             fatalError(
-                "Trying to backward through \(name) a second time: its saved tensors were freed by the first backward()")
+                "Trying to backward through \(name) a second time: its saved tensors were freed by the first backward()"
+            )
         }
         self.backwardFunction = nil
         for (tensor, version) in savedVersions where tensor.storage.version != version {
-            fatalError("one of the tensors needed for gradient computation has been modified by an inplace "
-                       + "operation: a tensor of shape \(tensor.shape) saved by \(name) is at version "
-                       + "\(tensor.storage.version); expected version \(version). Change it after backward(), or "
-                       + "work on a copy()")
+            fatalError(
+                "one of the tensors needed for gradient computation has been modified by an inplace "
+                    + "operation: a tensor of shape \(tensor.shape) saved by \(name) is at version "
+                    + "\(tensor.storage.version); expected version \(version). Change it after backward(), or "
+                    + "work on a copy()")
         }
         return backwardFunction(gradOutput, needsGrad)
     }
@@ -82,8 +84,9 @@ extension Tensor {
         require(requiresGrad, "backward() on a tensor that does not require grad and has no gradFn")
         let seed: Tensor
         if let gradient {
-            require(gradient.shape == shape,
-                    "backward(gradient:) got shape \(gradient.shape) for a tensor of shape \(shape)")
+            require(
+                gradient.shape == shape,
+                "backward(gradient:) got shape \(gradient.shape) for a tensor of shape \(shape)")
             seed = gradient
         } else {
             require(count == 1, "grad can be implicitly created only for scalar outputs, got shape \(shape)")
@@ -100,8 +103,9 @@ extension Tensor {
                 let gradients = node.apply(gradOutput)
                 for (index, edge) in node.edges.enumerated() {
                     guard let edge, let gradient = gradients[index] else { continue }
-                    require(gradient.shape == node.inputShapes[index]!,
-                            "\(node.name) returned a gradient of shape \(gradient.shape) for input \(index) "
+                    require(
+                        gradient.shape == node.inputShapes[index]!,
+                        "\(node.name) returned a gradient of shape \(gradient.shape) for input \(index) "
                             + "of shape \(node.inputShapes[index]!)")
                     switch edge {
                     case .leaf(let leaf):
@@ -139,8 +143,9 @@ extension Tensor {
     private func accumulateGrad(_ gradient: Tensor) {
         guard requiresGrad else { return }
         if let grad {
-            require(grad.shape == shape,
-                    "the .grad of a tensor of shape \(shape) has shape \(grad.shape); cannot accumulate into it")
+            require(
+                grad.shape == shape,
+                "the .grad of a tensor of shape \(shape) has shape \(grad.shape); cannot accumulate into it")
             Elementwise.accumulate(gradient.pointer, into: grad.pointer, count: count)
         } else {
             grad = gradient.copy()

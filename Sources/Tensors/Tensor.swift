@@ -139,7 +139,8 @@ extension Tensor: CustomStringConvertible {
     /// `tensor([...], shape: [2, 3])`, eliding the middle of long tensors.
     public var description: String {
         let values = toArray()
-        let shown = values.count <= 12
+        let shown =
+            values.count <= 12
             ? values.map { "\($0)" }
             : values.prefix(6).map { "\($0)" } + ["..."] + values.suffix(6).map { "\($0)" }
         let grad = gradFn.map { ", gradFn: \($0.name)" } ?? (requiresGrad ? ", requiresGrad: true" : "")

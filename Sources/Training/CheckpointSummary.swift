@@ -27,14 +27,18 @@ public struct CheckpointSummary {
 
     public func text() -> String {
         let width = max(12, (stateDict.keys.map(\.count).max() ?? 0) + 2)
-        var lines = ["\(path): \(format)", "key".padding(toLength: width, withPad: " ", startingAt: 0) + "dtype     shape"]
+        var lines = [
+            "\(path): \(format)", "key".padding(toLength: width, withPad: " ", startingAt: 0) + "dtype     shape",
+        ]
         for entry in stateDict.entries {
-            lines.append(entry.key.padding(toLength: width, withPad: " ", startingAt: 0)
-                         + entry.tensor.dtype.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
-                         + "\(entry.tensor.shape)")
+            lines.append(
+                entry.key.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + entry.tensor.dtype.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)
+                    + "\(entry.tensor.shape)")
         }
-        lines.append("\(stateDict.count) tensors, \(elementCount) elements, \(parameterCount) parameters "
-                     + "(running statistics and counters excluded)")
+        lines.append(
+            "\(stateDict.count) tensors, \(elementCount) elements, \(parameterCount) parameters "
+                + "(running statistics and counters excluded)")
         return lines.joined(separator: "\n")
     }
 }

@@ -9,12 +9,14 @@ public struct ClassificationMetrics: Sendable, Equatable {
     public let confusion: [[Int]]
 
     public init(predictions: [Int], targets: [Int], classCount: Int) {
-        require(predictions.count == targets.count,
-                "\(predictions.count) predictions for \(targets.count) targets")
+        require(
+            predictions.count == targets.count,
+            "\(predictions.count) predictions for \(targets.count) targets")
         var confusion = [[Int]](repeating: [Int](repeating: 0, count: classCount), count: classCount)
         for (p, t) in zip(predictions, targets) {
-            require((0..<classCount).contains(p) && (0..<classCount).contains(t),
-                    "class index out of range 0..<\(classCount): prediction \(p), target \(t)")
+            require(
+                (0..<classCount).contains(p) && (0..<classCount).contains(t),
+                "class index out of range 0..<\(classCount): prediction \(p), target \(t)")
             confusion[t][p] += 1
         }
         self.confusion = confusion
@@ -56,7 +58,9 @@ public struct ClassificationMetrics: Sendable, Equatable {
     /// The classes that occur among the targets or the predictions: those scikit-learn averages over when
     /// `labels=None`.
     public var presentClasses: [Int] {
-        (0..<classCount).filter { c in confusion[c].reduce(0, +) > 0 || (0..<classCount).contains { confusion[$0][c] > 0 } }
+        (0..<classCount).filter { c in
+            confusion[c].reduce(0, +) > 0 || (0..<classCount).contains { confusion[$0][c] > 0 }
+        }
     }
 
     /// Unweighted mean over the present classes (`precision_score(average="macro", zero_division=0)`).

@@ -23,7 +23,8 @@ public struct EmbeddedFixtures {
         let checkpoint = fixtures.appendingPathComponent("models/resnet18_w12_digits_source.pth")
         let sidecar = checkpoint.deletingPathExtension().appendingPathExtension("json")
         guard let data = FileManager.default.contents(atPath: sidecar.path),
-              let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let json = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             throw FixtureError.unreadable(path: sidecar.path, detail: "missing or not a JSON object")
         }
         func number(_ value: Any?, _ key: String) throws -> Double {

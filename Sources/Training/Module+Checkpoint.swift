@@ -16,8 +16,10 @@ extension Module {
     ///     report it, instead of failing.
     ///   - options: how to unwrap `{"state_dict": ...}` or strip a `module.` prefix.
     @discardableResult
-    public func loadCheckpoint(path: String, strict: Bool = true, skipMismatchedShapes: Bool = false,
-                               options: CheckpointLoadOptions = .init()) throws -> StateDictLoadResult {
+    public func loadCheckpoint(
+        path: String, strict: Bool = true, skipMismatchedShapes: Bool = false,
+        options: CheckpointLoadOptions = .init()
+    ) throws -> StateDictLoadResult {
         let file = try Checkpoint.load(path: path, options: options)
         var entries = file.entries.map { (key: $0.key, value: Tensor(checkpoint: $0.tensor)) }
         let present = Set(file.keys)
@@ -42,13 +44,15 @@ extension Module {
     /// ``stateDict()`` in the checkpoint module's terms, with each buffer's saved dtype.
     public func checkpointStateDict() -> StateDict {
         let dtypes = bufferDTypes()
-        return StateDict(stateDict().map { key, tensor in
-            let values = tensor.toArray()
-            let entry = dtypes[key] == .int64
-                ? CheckpointTensor(shape: tensor.shape, integers: values.map { Int64($0) })
-                : CheckpointTensor(shape: tensor.shape, floats: values)
-            return StateDict.Entry(key: key, tensor: entry)
-        })
+        return StateDict(
+            stateDict().map { key, tensor in
+                let values = tensor.toArray()
+                let entry =
+                    dtypes[key] == .int64
+                    ? CheckpointTensor(shape: tensor.shape, integers: values.map { Int64($0) })
+                    : CheckpointTensor(shape: tensor.shape, floats: values)
+                return StateDict.Entry(key: key, tensor: entry)
+            })
     }
 }
 

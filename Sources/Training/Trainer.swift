@@ -52,7 +52,9 @@ public enum Trainer {
 
     /// Predicts every sample of `loader` with the model in eval mode and no autograd (`model.eval()` +
     /// `torch.no_grad()`), and scores the predictions.
-    public static func evaluate<Loader: Sequence>(_ model: Module, on loader: Loader, classCount: Int) throws
+    public static func evaluate<Loader: Sequence>(
+        _ model: Module, on loader: Loader, classCount: Int
+    ) throws
         -> ClassificationMetrics where Loader.Element == Result<Batch, any Error>
     {
         model.eval()

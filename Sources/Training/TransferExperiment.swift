@@ -51,19 +51,22 @@ public struct TransferExperiment {
     public func run(settings: [TransferSetting], seeds: [UInt64], log: (Run) -> Void = { _ in }) throws -> [Run] {
         let train = try ImageFolder(root: fixtures.targetTrain)
         let validation = try ImageFolder(root: fixtures.targetValidation)
-        require(train.classes == validation.classes,
-                "train classes \(train.classes) differ from validation classes \(validation.classes)")
+        require(
+            train.classes == validation.classes,
+            "train classes \(train.classes) differ from validation classes \(validation.classes)")
         let validationLoader = DataLoader(validation, batchSize: 128, transform: transform, cacheDecoded: true)
         var runs: [Run] = []
         for setting in settings {
             for seed in seeds {
                 ManualSeed.set(seed)
                 let model = try makeModel(for: setting, classes: train.classes.count)
-                let loader = DataLoader(train, batchSize: budget.batchSize, shuffle: true, seed: seed,
-                                        transform: transform, cacheDecoded: true)
+                let loader = DataLoader(
+                    train, batchSize: budget.batchSize, shuffle: true, seed: seed,
+                    transform: transform, cacheDecoded: true)
                 let optimizer = SGD(parameters: model.trainableParameters(), lr: budget.lr, momentum: budget.momentum)
-                let history = try Trainer.fit(model, optimizer: optimizer, train: loader, epochs: budget.epochs,
-                                              prepareEpoch: setting.enterTrainingMode)
+                let history = try Trainer.fit(
+                    model, optimizer: optimizer, train: loader, epochs: budget.epochs,
+                    prepareEpoch: setting.enterTrainingMode)
                 let metrics = try Trainer.evaluate(model, on: validationLoader, classCount: train.classes.count)
                 let run = Run(setting: setting, seed: seed, metrics: metrics, finalLoss: history.last?.meanLoss ?? 0)
                 runs.append(run)

@@ -13,12 +13,14 @@ public struct TransferReport {
         self.runs = runs
         var table: [String: (mean: Double, min: Double, max: Double)] = [:]
         if let data = FileManager.default.contents(atPath: premisePath),
-           let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-           let budgets = json["budgets"] as? [String: Any], let chosen = budgets[budget] as? [String: Any],
-           let settings = chosen["settings"] as? [String: Any] {
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let budgets = json["budgets"] as? [String: Any], let chosen = budgets[budget] as? [String: Any],
+            let settings = chosen["settings"] as? [String: Any]
+        {
             for (name, value) in settings {
                 guard let entry = value as? [String: Any], let mean = entry["mean"] as? Double,
-                      let low = entry["min"] as? Double, let high = entry["max"] as? Double else { continue }
+                    let low = entry["min"] as? Double, let high = entry["max"] as? Double
+                else { continue }
                 table[name] = (mean, low, high)
             }
         }
@@ -42,23 +44,28 @@ public struct TransferReport {
 
     public func table() -> String {
         func f(_ value: Double) -> String { String(format: "%.3f", value) }
-        var lines = ["setting                  swift acc mean [min, max]   precision  recall   pytorch acc mean [min, max]"]
+        var lines = [
+            "setting                  swift acc mean [min, max]   precision  recall   pytorch acc mean [min, max]"
+        ]
         for setting in TransferSetting.allCases {
             guard let acc = accuracy(setting) else { continue }
             let settingRuns = runs.filter { $0.setting == setting }
             let precision = settingRuns.map(\.metrics.macroPrecision).reduce(0, +) / Double(settingRuns.count)
             let recall = settingRuns.map(\.metrics.macroRecall).reduce(0, +) / Double(settingRuns.count)
-            let reference = pytorch[setting.generatorName]
+            let reference =
+                pytorch[setting.generatorName]
                 .map { "\(f($0.mean)) [\(f($0.min)), \(f($0.max))]" } ?? "-"
-            lines.append(setting.rawValue.padding(toLength: 25, withPad: " ", startingAt: 0)
-                         + "\(f(acc.mean)) [\(f(acc.min)), \(f(acc.max))]".padding(toLength: 28, withPad: " ", startingAt: 0)
-                         + f(precision).padding(toLength: 11, withPad: " ", startingAt: 0)
-                         + f(recall).padding(toLength: 9, withPad: " ", startingAt: 0) + reference)
+            lines.append(
+                setting.rawValue.padding(toLength: 25, withPad: " ", startingAt: 0)
+                    + "\(f(acc.mean)) [\(f(acc.min)), \(f(acc.max))]".padding(toLength: 28, withPad: " ", startingAt: 0)
+                    + f(precision).padding(toLength: 11, withPad: " ", startingAt: 0)
+                    + f(recall).padding(toLength: 9, withPad: " ", startingAt: 0) + reference)
         }
         if accuracy(.scratch) != nil && runs.contains(where: { $0.setting != .scratch }) {
-            lines.append(premiseHolds
-                         ? "premise holds: every pretrained run beats the best run from scratch"
-                         : "premise does NOT hold here: some pretrained run is no better than the best run from scratch")
+            lines.append(
+                premiseHolds
+                    ? "premise holds: every pretrained run beats the best run from scratch"
+                    : "premise does NOT hold here: some pretrained run is no better than the best run from scratch")
         }
         return lines.joined(separator: "\n")
     }

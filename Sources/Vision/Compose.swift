@@ -34,8 +34,10 @@ public struct Compose: Transform, ImageTransform, ComposeStep {
         return try applySteps(transforms.dropFirst(), to: try first.apply(image, random: &random), random: &random)
     }
 
-    private func applySteps(_ steps: ArraySlice<any ComposeStep>, to image: Tensor,
-                            random: inout TransformRandom) throws -> Tensor {
+    private func applySteps(
+        _ steps: ArraySlice<any ComposeStep>, to image: Tensor,
+        random: inout TransformRandom
+    ) throws -> Tensor {
         var current = image
         for step in steps {
             guard let transform = step as? any Transform else {

@@ -66,8 +66,10 @@ extension DataLoader {
             switch outcome {
             case let .loaded(tensor):
                 if let first = tensors.first, first.tensor.shape != tensor.shape {
-                    return .failure(VisionError.shapeMismatch(path: dataset.samples[indices[position]].path,
-                                                              expected: first.tensor.shape, actual: tensor.shape))
+                    return .failure(
+                        VisionError.shapeMismatch(
+                            path: dataset.samples[indices[position]].path,
+                            expected: first.tensor.shape, actual: tensor.shape))
                 }
                 tensors.append((indices[position], tensor))
             case let .failed(error):
@@ -87,7 +89,9 @@ extension DataLoader {
                 }
             }
         }
-        return .success(Batch(images: images, labels: tensors.map { dataset.samples[$0.index].classIndex },
-                              indices: tensors.map(\.index), skipped: skipped))
+        return .success(
+            Batch(
+                images: images, labels: tensors.map { dataset.samples[$0.index].classIndex },
+                indices: tensors.map(\.index), skipped: skipped))
     }
 }

@@ -53,10 +53,12 @@ public final class DataLoader: Sequence {
     ///   - cacheDecoded: Keep decoded images in memory after their first load.
     ///   - skipBadFiles: Leave out files that cannot be loaded instead of failing the batch.
     ///   - progress: Called after every batch with the batches done and the total.
-    public init(_ dataset: ImageFolder, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0,
-                dropLast: Bool = false, transform: any ImageTransform = ToTensor(),
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount, cacheDecoded: Bool = false,
-                skipBadFiles: Bool = false, progress: ((DataLoaderProgress) -> Void)? = nil) {
+    public init(
+        _ dataset: ImageFolder, batchSize: Int = 1, shuffle: Bool = false, seed: UInt64 = 0,
+        dropLast: Bool = false, transform: any ImageTransform = ToTensor(),
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount, cacheDecoded: Bool = false,
+        skipBadFiles: Bool = false, progress: ((DataLoaderProgress) -> Void)? = nil
+    ) {
         require(batchSize > 0, "DataLoader batchSize must be positive, got \(batchSize)")
         require(workers > 0, "DataLoader workers must be positive, got \(workers)")
         self.dataset = dataset

@@ -29,8 +29,10 @@ public struct DataLoaderIterator: IteratorProtocol {
             case let .success(batch):
                 if nextBatch < loader.count { pending = start(nextBatch) }
                 loader.recordSkipped(batch.skipped)
-                loader.progress?(DataLoaderProgress(epoch: epoch, batchesDone: nextBatch,
-                                                    totalBatches: loader.count))
+                loader.progress?(
+                    DataLoaderProgress(
+                        epoch: epoch, batchesDone: nextBatch,
+                        totalBatches: loader.count))
                 if batch.labels.isEmpty { continue }
                 return outcome
             case .failure:

@@ -22,8 +22,10 @@ public struct ImageClassification: ImageTransform, Transform {
     /// `ResNet18_Weights.IMAGENET1K_V1.transforms()`: resize 256, centre crop 224, ImageNet mean and std.
     public static let resnet18ImageNet1kV1 = ImageClassification(cropSize: 224)
 
-    public init(cropSize: Int, resizeSize: Int = 256, mean: [Float] = Normalize.imageNet.mean,
-                std: [Float] = Normalize.imageNet.std, antialias: Bool = true) {
+    public init(
+        cropSize: Int, resizeSize: Int = 256, mean: [Float] = Normalize.imageNet.mean,
+        std: [Float] = Normalize.imageNet.std, antialias: Bool = true
+    ) {
         self.cropSize = cropSize
         self.resizeSize = resizeSize
         self.mean = mean
@@ -34,8 +36,9 @@ public struct ImageClassification: ImageTransform, Transform {
     /// The integer path, as torchvision on `read_image`'s uint8 (or uint16) tensor.
     public func apply(_ image: Image, random: inout TransformRandom) throws -> Tensor {
         let maximum = Float(image.maximumValue)
-        let resized = try Resize(resizeSize, antialias: antialias).apply(ToTensor.tensor(from: image, divisor: 1),
-                                                                          random: &random)
+        let resized = try Resize(resizeSize, antialias: antialias).apply(
+            ToTensor.tensor(from: image, divisor: 1),
+            random: &random)
         let rounded = Tensor.zeros(resized.shape)
         resized.withUnsafeBufferPointer { input in
             rounded.withUnsafeMutableBufferPointer { output in
@@ -53,8 +56,10 @@ public struct ImageClassification: ImageTransform, Transform {
 
     /// The float path, as torchvision on a float tensor in [0, 1]: resize, crop, normalize.
     public func apply(_ image: Tensor, random: inout TransformRandom) throws -> Tensor {
-        let steps: [any ComposeStep] = [Resize(resizeSize, antialias: antialias), CenterCrop(cropSize),
-                                      Normalize(mean: mean, std: std)]
+        let steps: [any ComposeStep] = [
+            Resize(resizeSize, antialias: antialias), CenterCrop(cropSize),
+            Normalize(mean: mean, std: std),
+        ]
         return try Compose(steps).apply(image, random: &random)
     }
 }

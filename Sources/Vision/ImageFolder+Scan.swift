@@ -27,7 +27,8 @@ extension ImageFolder {
         for name in names {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: join(directory, name), isDirectory: &isDirectory),
-               isDirectory.boolValue {
+                isDirectory.boolValue
+            {
                 directories.append(name)
             } else {
                 files.append(name)
@@ -50,8 +51,10 @@ extension ImageFolder {
     }
 
     /// Appends `folder` and, recursively, its sub-folders to `walked`, skipping real paths already in `visited`.
-    private static func walk(_ folder: String, into walked: inout [(folder: String, files: [String])],
-                             visited: inout Set<String>) {
+    private static func walk(
+        _ folder: String, into walked: inout [(folder: String, files: [String])],
+        visited: inout Set<String>
+    ) {
         let realPath = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
         guard visited.insert(realPath).inserted else { return }
         let (directories, files) = listing(folder)

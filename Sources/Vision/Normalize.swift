@@ -15,8 +15,9 @@ public struct Normalize: Transform {
 
     /// Normalizes with per-channel `mean` and `std` (equal counts; no zero in `std`).
     public init(mean: [Float], std: [Float]) {
-        require(!mean.isEmpty && mean.count == std.count,
-                     "Normalize needs as many means as stds, got \(mean.count) and \(std.count)")
+        require(
+            !mean.isEmpty && mean.count == std.count,
+            "Normalize needs as many means as stds, got \(mean.count) and \(std.count)")
         require(!std.contains(0), "Normalize std \(std) contains 0, which would divide by zero")
         self.mean = mean
         self.std = std
@@ -25,8 +26,9 @@ public struct Normalize: Transform {
     public func apply(_ image: Tensor, random: inout TransformRandom) throws -> Tensor {
         let (channels, height, width) = try imageDimensions(image, "Normalize")
         guard mean.count == channels || mean.count == 1 else {
-            throw VisionError.invalidInput(transform: "Normalize", shape: image.shape,
-                                           reason: "\(mean.count) means and stds for \(channels) channels")
+            throw VisionError.invalidInput(
+                transform: "Normalize", shape: image.shape,
+                reason: "\(mean.count) means and stds for \(channels) channels")
         }
         let plane = height * width
         let output = Tensor.zeros(image.shape)

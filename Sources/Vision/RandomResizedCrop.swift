@@ -35,17 +35,22 @@ public struct RandomResizedCrop: Transform {
     public var antialias: Bool
 
     /// Crops and resizes to `size x size`.
-    public init(_ size: Int, scale: ClosedRange<Double> = 0.08...1.0,
-                ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0), antialias: Bool = true) {
+    public init(
+        _ size: Int, scale: ClosedRange<Double> = 0.08...1.0,
+        ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0), antialias: Bool = true
+    ) {
         self.init(height: size, width: size, scale: scale, ratio: ratio, antialias: antialias)
     }
 
     /// Crops and resizes to `height x width`.
-    public init(height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1.0,
-                ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0), antialias: Bool = true) {
+    public init(
+        height: Int, width: Int, scale: ClosedRange<Double> = 0.08...1.0,
+        ratio: ClosedRange<Double> = (3.0 / 4.0)...(4.0 / 3.0), antialias: Bool = true
+    ) {
         require(height > 0 && width > 0, "RandomResizedCrop size must be positive, got (\(height), \(width))")
-        require(scale.lowerBound > 0 && ratio.lowerBound > 0,
-                     "RandomResizedCrop scale \(scale) and ratio \(ratio) must be positive")
+        require(
+            scale.lowerBound > 0 && ratio.lowerBound > 0,
+            "RandomResizedCrop scale \(scale) and ratio \(ratio) must be positive")
         self.height = height
         self.width = width
         self.scale = scale
@@ -55,8 +60,9 @@ public struct RandomResizedCrop: Transform {
 
     public func apply(_ image: Tensor, random: inout TransformRandom) throws -> Tensor {
         let (_, inHeight, inWidth) = try imageDimensions(image, "RandomResizedCrop")
-        let box = RandomResizedCrop.parameters(height: inHeight, width: inWidth, scale: scale, ratio: ratio,
-                                               random: &random)
+        let box = RandomResizedCrop.parameters(
+            height: inHeight, width: inWidth, scale: scale, ratio: ratio,
+            random: &random)
         let window = Crop.crop(image, top: box.top, left: box.left, height: box.height, width: box.width)
         return Resample.resize(window, height: height, width: width, antialias: antialias)
     }
@@ -70,8 +76,10 @@ public struct RandomResizedCrop: Transform {
     /// fallback is a centre crop of the whole image clamped to the ratio range. `log` and `exp` are libm's float32
     /// functions; torch's vectorized ones may differ by 1 ulp (`log(Float(3 / 4))` does), which moves a box only
     /// when a side lands within an ulp of a half-integer.
-    public static func parameters(height: Int, width: Int, scale: ClosedRange<Double>, ratio: ClosedRange<Double>,
-                                  random: inout TransformRandom) -> CropBox {
+    public static func parameters(
+        height: Int, width: Int, scale: ClosedRange<Double>, ratio: ClosedRange<Double>,
+        random: inout TransformRandom
+    ) -> CropBox {
         let area = Double(height * width)
         let logRatio = (log(Float(ratio.lowerBound)), log(Float(ratio.upperBound)))
         for _ in 0..<10 {

@@ -11,14 +11,18 @@ enum Resample {
         if inHeight == height && inWidth == width { return image }
         var current = image
         if inWidth != width {
-            let taps = antialias ? ResampleTaps.antialiased(from: inWidth, to: width)
+            let taps =
+                antialias
+                ? ResampleTaps.antialiased(from: inWidth, to: width)
                 : ResampleTaps.bilinear(from: inWidth, to: width)
             let next = Tensor.zeros([channels, inHeight, width])
             horizontal(current, rows: channels * inHeight, taps: taps, into: next)
             current = next
         }
         if inHeight != height {
-            let taps = antialias ? ResampleTaps.antialiased(from: inHeight, to: height)
+            let taps =
+                antialias
+                ? ResampleTaps.antialiased(from: inHeight, to: height)
                 : ResampleTaps.bilinear(from: inHeight, to: height)
             let next = Tensor.zeros([channels, height, width])
             vertical(current, planes: channels, width: width, taps: taps, into: next)

@@ -51,8 +51,9 @@ extension ImageTransform {
 /// naming `transform`.
 func imageDimensions(_ image: Tensor, _ transform: String) throws -> (channels: Int, height: Int, width: Int) {
     guard image.rank == 3, image.count > 0 else {
-        throw VisionError.invalidInput(transform: transform, shape: image.shape,
-                                       reason: "expected a non-empty [C, H, W] image tensor")
+        throw VisionError.invalidInput(
+            transform: transform, shape: image.shape,
+            reason: "expected a non-empty [C, H, W] image tensor")
     }
     return (image.shape[0], image.shape[1], image.shape[2])
 }

@@ -7,4 +7,3 @@ struct Bench: ParsableCommand {
         subcommands: [BenchModel.self, BenchConv.self, BenchData.self],
         defaultSubcommand: BenchModel.self)
 }
-

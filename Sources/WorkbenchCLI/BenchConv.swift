@@ -18,8 +18,9 @@ struct BenchConv: ParsableCommand {
     }
 
     func run() {
-        print("swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) "
-              + "after \(warmup) warm-up")
+        print(
+            "swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) "
+                + "after \(warmup) warm-up")
         for shape in ConvBenchmark.shapes {
             print(ConvBenchmark.run(shape, batch: batch, warmup: warmup, repeats: repeats))
         }

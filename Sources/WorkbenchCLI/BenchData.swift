@@ -8,8 +8,9 @@ struct BenchData: ParsableCommand {
         abstract: "ImageFolder + DataLoader throughput: decode PNGs, resize 256, crop 224, normalize.")
 
     @OptionGroup var root: RootOption
-    @Argument(help: "An ImageFolder root (default: Fixtures/testdata/transforms/folder under the package root).",
-              completion: .directory)
+    @Argument(
+        help: "An ImageFolder root (default: Fixtures/testdata/transforms/folder under the package root).",
+        completion: .directory)
     var folder: String?
     @Option(help: "Parallel decode-and-transform workers.") var workers = 2
     @Option(help: "Batch size.") var batch = 8

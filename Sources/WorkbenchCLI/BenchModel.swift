@@ -24,17 +24,21 @@ struct BenchModel: ParsableCommand {
     }
 
     func run() throws {
-        print("swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) "
-              + "after \(warmup) warm-up")
+        print(
+            "swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) "
+                + "after \(warmup) warm-up")
         let baseline = ProcessMemory.residentMegabytes
         for shape in shapes {
             for benchmarkCase in cases {
-                print(ModelBenchmark.run(benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup,
-                                         repeats: repeats))
+                print(
+                    ModelBenchmark.run(
+                        benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup,
+                        repeats: repeats))
             }
         }
         let peak = ProcessMemory.peakMegabytes
-        print("peak RSS: \(Int(peak)) MB (\(Int(peak - baseline)) MB above the \(Int(baseline)) MB resident "
-              + "before the first case)")
+        print(
+            "peak RSS: \(Int(peak)) MB (\(Int(peak - baseline)) MB above the \(Int(baseline)) MB resident "
+                + "before the first case)")
     }
 }

@@ -14,15 +14,17 @@ struct Check: ParsableCommand {
             status 1 when any trace fails.
             """)
 
-    @Argument(help: "Trace files (HDF5) written by Fixtures/generate_references.py traces or record_trace().",
-              completion: .file(extensions: ["h5"]))
+    @Argument(
+        help: "Trace files (HDF5) written by Fixtures/generate_references.py traces or record_trace().",
+        completion: .file(extensions: ["h5"]))
     var traces: [String]
 
     @Flag(name: .long, help: "Print only each trace's summary, not every tensor.")
     var summaryOnly = false
 
-    @Option(help: "Initial weights (.pth or safetensors) to use instead of the trace's portable initialisation.",
-            completion: .file(extensions: ["pth", "pt", "safetensors"]))
+    @Option(
+        help: "Initial weights (.pth or safetensors) to use instead of the trace's portable initialisation.",
+        completion: .file(extensions: ["pth", "pt", "safetensors"]))
     var weights: String?
 
     @OptionGroup var root: RootOption

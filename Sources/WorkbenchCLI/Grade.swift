@@ -17,8 +17,9 @@ struct Grade: AsyncParsableCommand {
     @OptionGroup var root: RootOption
     @Argument(help: "The lesson number or folder name, or `all`.") var lesson = "all"
     @Flag(help: "Grade the reference solution instead of your files.") var solution = false
-    @Option(parsing: .upToNextOption, help: "Grade these files instead of the exercise's (matched by file name).",
-            completion: .file(extensions: ["swift"]))
+    @Option(
+        parsing: .upToNextOption, help: "Grade these files instead of the exercise's (matched by file name).",
+        completion: .file(extensions: ["swift"]))
     var file: [String] = []
     @Option(help: "Report format.") var format: GradeReport.Format = .text
 
@@ -43,8 +44,9 @@ struct Grade: AsyncParsableCommand {
                     throw ValidationError("--file \(path): no such file")
                 }
                 guard lessons[0].exercise.files.contains(url.lastPathComponent) else {
-                    throw ValidationError("--file \(path): lesson \(lessons[0].id)'s exercise files are "
-                                          + lessons[0].exercise.files.joined(separator: ", "))
+                    throw ValidationError(
+                        "--file \(path): lesson \(lessons[0].id)'s exercise files are "
+                            + lessons[0].exercise.files.joined(separator: ", "))
                 }
                 files[url.lastPathComponent] = url.path
             }

@@ -18,7 +18,9 @@ struct Hint: ParsableCommand {
         let hints = chosen.exercise.hints
         let index = min(entry.hintsShown, hints.count - 1)
         print("Hint \(index + 1) of \(hints.count) for \(chosen.exercise.exerciseFolder)/: \(hints[index])")
-        if index == hints.count - 1 { print("(That was the last hint; `workbench grade \(chosen.number)` says what is still wrong.)") }
+        if index == hints.count - 1 {
+            print("(That was the last hint; `workbench grade \(chosen.number)` says what is still wrong.)")
+        }
         entry.hintsShown = index + 1
         progress.exercises[chosen.exercise.id] = entry
         try? progress.save(root: rootURL)

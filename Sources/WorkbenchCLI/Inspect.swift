@@ -8,8 +8,9 @@ struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "List a checkpoint's keys, dtypes, shapes, parameter count and format (.pth or safetensors).")
 
-    @Argument(help: "A .pth/.pt file written by torch.save, or a .safetensors file.",
-              completion: .file(extensions: ["pth", "pt", "safetensors"]))
+    @Argument(
+        help: "A .pth/.pt file written by torch.save, or a .safetensors file.",
+        completion: .file(extensions: ["pth", "pt", "safetensors"]))
     var file: String
 
     @OptionGroup var unwrapOptions: UnwrapOptions

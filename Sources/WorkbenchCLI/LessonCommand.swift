@@ -6,7 +6,8 @@ import Lessons
 struct LessonCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lesson",
-        abstract: "Run a lesson step by step: the PyTorch line, the Swift line, what it computes, and PyTorch's numbers.",
+        abstract:
+            "Run a lesson step by step: the PyTorch line, the Swift line, what it computes, and PyTorch's numbers.",
         discussion: "Lessons follow the post \"Transfer learning with PyTorch\"; `workbench lessons` lists them. "
             + "Exits with status 1 when any comparison with PyTorch fails.")
 
@@ -17,11 +18,13 @@ struct LessonCommand: ParsableCommand {
     func run() throws {
         let chosen: Lesson
         do { chosen = try Lessons.named(lesson) } catch { throw ValidationError("\(error)") }
-        let passed = try LessonRunner.run(chosen, root: try root.resolved(), pause: {
-            guard step else { return }
-            FileHandle.standardError.write(Data("  (Enter for the next step)".utf8))
-            _ = readLine()
-        }, print: { print($0) })
+        let passed = try LessonRunner.run(
+            chosen, root: try root.resolved(),
+            pause: {
+                guard step else { return }
+                FileHandle.standardError.write(Data("  (Enter for the next step)".utf8))
+                _ = readLine()
+            }, print: { print($0) })
         if !passed { throw ExitCode(1) }
     }
 }

@@ -6,9 +6,11 @@ import Golden
 /// (`.build/release/workbench` sits inside the package it was built from), then from the current folder, so the
 /// commands work from any folder.
 struct RootOption: ParsableArguments {
-    @Option(help: ArgumentHelp("The package root (the folder holding Fixtures/).",
-                               discussion: "Default: the package this executable was built in, else the current folder's."),
-            completion: .directory)
+    @Option(
+        help: ArgumentHelp(
+            "The package root (the folder holding Fixtures/).",
+            discussion: "Default: the package this executable was built in, else the current folder's."),
+        completion: .directory)
     var root: String?
 
     /// The package root, or a validation error naming where it looked.
@@ -21,13 +23,16 @@ struct RootOption: ParsableArguments {
             return url
         }
         let executable = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        let candidates = [executable.deletingLastPathComponent(),
-                          URL(fileURLWithPath: FileManager.default.currentDirectoryPath)]
+        let candidates = [
+            executable.deletingLastPathComponent(),
+            URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+        ]
         for start in candidates {
             if let root = PackagePaths.packageRoot(above: start) { return root }
         }
-        throw ValidationError("no workbench package (a folder with Package.swift and Fixtures/) above the executable "
-                              + "or the current folder: pass --root PATH")
+        throw ValidationError(
+            "no workbench package (a folder with Package.swift and Fixtures/) above the executable "
+                + "or the current folder: pass --root PATH")
     }
 
     /// `relativePath` under the resolved root.

@@ -30,13 +30,18 @@ struct Transfer: ParsableCommand {
         var budget = TransferExperiment.Budget.small
         budget.epochs = epochs
         let experiment = TransferExperiment(fixtures: fixtures, budget: budget)
-        print("resnet18 (width \(fixtures.baseChannels)) pretrained on digits 0-4, adapted to digits 5-9: "
-              + "\(budget.epochs) epochs, batch \(budget.batchSize), SGD lr \(budget.lr) momentum \(budget.momentum), "
-              + "\(seeds) seeds")
+        print(
+            "resnet18 (width \(fixtures.baseChannels)) pretrained on digits 0-4, adapted to digits 5-9: "
+                + "\(budget.epochs) epochs, batch \(budget.batchSize), SGD lr \(budget.lr) "
+                + "momentum \(budget.momentum), "
+                + "\(seeds) seeds")
         let start = Date()
         let runs = try experiment.run(settings: settings, seeds: (0..<UInt64(seeds)).map { $0 }) { run in
-            print("  \(run.setting.rawValue) seed \(run.seed): val accuracy "
-                  + "\(String(format: "%.3f", run.metrics.accuracy)), final train loss \(String(format: "%.3f", run.finalLoss))")
+            print(
+                "  \(run.setting.rawValue) seed \(run.seed): val accuracy "
+                    + "\(String(format: "%.3f", run.metrics.accuracy)), "
+                    + "final train loss \(String(format: "%.3f", run.finalLoss))"
+            )
         }
         print("")
         print(TransferReport(runs: runs, premisePath: fixtures.premisePath).table())

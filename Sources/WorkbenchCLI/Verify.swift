@@ -10,8 +10,9 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var root: RootOption
 
-    @Option(name: .long, help: "The op reference file (HDF5); default Fixtures/references/ops.h5 under the root.",
-            completion: .file(extensions: ["h5"]))
+    @Option(
+        name: .long, help: "The op reference file (HDF5); default Fixtures/references/ops.h5 under the root.",
+        completion: .file(extensions: ["h5"]))
     var references: String?
 
     @Option(name: .long, help: "Only cases whose name contains this text.")
@@ -28,7 +29,9 @@ struct Verify: ParsableCommand {
         let report = VerifyReport(file: try OpReferenceFile(path: path), filter: filter)
         let provenance = ReferenceProvenance(path: path, attributes: report.file.provenance)
         print("\(path): \(provenance.summary)")
-        if let warning = provenance.versionWarning(pinned: ReferenceProvenance.pinnedTorchVersion(root: try root.resolved())) {
+        if let warning = provenance.versionWarning(
+            pinned: ReferenceProvenance.pinnedTorchVersion(root: try root.resolved()))
+        {
             print(warning)
         }
         if !summaryOnly { print(report.table(), terminator: "\n\n") }

@@ -24,12 +24,15 @@ struct Watch: AsyncParsableCommand {
         if let lesson {
             do { chosen = try Lessons.named(lesson) } catch { throw ValidationError("\(error)") }
         } else {
-            chosen = Lessons.all.first { lesson in
-                let entry = progress.exercises[lesson.exercise.id]
-                return !(entry?.graded ?? false) || (entry?.points ?? 0) < (entry?.maxPoints ?? 1)
-            } ?? Lessons.all[0]
+            chosen =
+                Lessons.all.first { lesson in
+                    let entry = progress.exercises[lesson.exercise.id]
+                    return !(entry?.graded ?? false) || (entry?.points ?? 0) < (entry?.maxPoints ?? 1)
+                } ?? Lessons.all[0]
         }
-        let files = chosen.exercise.files.map { rootURL.appendingPathComponent("\(chosen.exercise.exerciseFolder)/\($0)").path }
+        let files = chosen.exercise.files.map {
+            rootURL.appendingPathComponent("\(chosen.exercise.exerciseFolder)/\($0)").path
+        }
         let grader = Grader(root: rootURL)
         var lastSeen: [Date?] = []
         while true {

@@ -6,7 +6,9 @@ struct WorkbenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "workbench",
         abstract: "Transfer learning with a Swift engine checked against PyTorch.",
-        subcommands: [Transfer.self, LessonCommand.self, LessonsCommand.self, Grade.self, Hint.self, Reset.self, Watch.self,
-                      Verify.self, Check.self, Inspect.self, Convert.self, Bench.self],
+        subcommands: [
+            Transfer.self, LessonCommand.self, LessonsCommand.self, Grade.self, Hint.self, Reset.self, Watch.self,
+            Verify.self, Check.self, Inspect.self, Convert.self, Bench.self,
+        ],
         defaultSubcommand: Transfer.self)
 }

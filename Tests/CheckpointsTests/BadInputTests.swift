@@ -7,7 +7,8 @@ import Testing
 @Suite struct BadInputTests {
     @Test func directoryEmptyAndMissingFiles() throws {
         try withTemporaryFolder { folder in
-            #expect(checkpointError { _ = try Checkpoint.load(path: folder) }
+            #expect(
+                checkpointError { _ = try Checkpoint.load(path: folder) }
                     == .notARegularFile(path: folder, kind: "directory"))
             let empty = folder + "/empty.pth"
             #expect(FileManager.default.createFile(atPath: empty, contents: Data()))
@@ -103,14 +104,19 @@ import Testing
 
     @Test func wrappedCheckpointsAreNamedNotGuessed() throws {
         let wrapped = checkpointError { _ = try Checkpoint.load(path: fixture("zip_wrapped.pth")) }
-        #expect(wrapped == .wrappedStateDict(
-            path: fixture("zip_wrapped.pth"), candidates: ["state_dict"],
-            otherKeys: ["epoch", "arch", "best_accuracy", "optimizer", "history", "flags", "extras"]))
+        #expect(
+            wrapped
+                == .wrappedStateDict(
+                    path: fixture("zip_wrapped.pth"), candidates: ["state_dict"],
+                    otherKeys: ["epoch", "arch", "best_accuracy", "optimizer", "history", "flags", "extras"]))
         #expect(wrapped?.description.contains("unwrap: true or unwrapKey: \"state_dict\"") == true)
 
         let model = checkpointError { _ = try Checkpoint.load(path: fixture("legacy_wrapped_model.pth")) }
-        #expect(model == .wrappedStateDict(path: fixture("legacy_wrapped_model.pth"), candidates: ["model"],
-                                           otherKeys: ["epoch"]))
+        #expect(
+            model
+                == .wrappedStateDict(
+                    path: fixture("legacy_wrapped_model.pth"), candidates: ["model"],
+                    otherKeys: ["epoch"]))
 
         let options = CheckpointLoadOptions(unwrapKey: "model")
         let wrongKey = checkpointError { _ = try Checkpoint.load(path: fixture("zip_wrapped.pth"), options: options) }
@@ -126,21 +132,24 @@ import Testing
 
     @Test func objectsThatAreNotStateDicts() throws {
         let list: [UInt8] = [0x80, 0x02, 0x5D, 0x2E]
-        #expect(checkpointError { _ = try Checkpoint.decode(legacyStream(object: list), name: "l.pth") }
+        #expect(
+            checkpointError { _ = try Checkpoint.decode(legacyStream(object: list), name: "l.pth") }
                 == .notAStateDict(path: "l.pth", detail: "the file holds a list, not a dict"))
         let intValue: [UInt8] = [0x80, 0x02, 0x7D, 0x58, 1, 0, 0, 0, 0x61, 0x4B, 1, 0x73, 0x2E]
-        #expect(checkpointError { _ = try Checkpoint.decode(legacyStream(object: intValue), name: "i.pth") }
+        #expect(
+            checkpointError { _ = try Checkpoint.decode(legacyStream(object: intValue), name: "i.pth") }
                 == .notAStateDict(path: "i.pth", detail: "entry 'a' holds a int, not a tensor"))
     }
 
-    @Test(arguments: [
-        ("stack underflow", [0x80, 0x02, 0x52, 0x2E]),
-        ("memo index 9 was never stored", [0x80, 0x02, 0x68, 0x09, 0x2E]),
-        ("no MARK", [0x80, 0x02, 0x74, 0x2E]),
-        ("not a dict", [0x80, 0x02, 0x5D, 0x4B, 1, 0x4B, 2, 0x73, 0x2E]),
-        ("not valid UTF-8", [0x80, 0x02, 0x58, 1, 0, 0, 0, 0xFF, 0x2E]),
-        ("protocol 9", [0x80, 0x09, 0x2E]),
-    ] as [(String, [UInt8])])
+    @Test(
+        arguments: [
+            ("stack underflow", [0x80, 0x02, 0x52, 0x2E]),
+            ("memo index 9 was never stored", [0x80, 0x02, 0x68, 0x09, 0x2E]),
+            ("no MARK", [0x80, 0x02, 0x74, 0x2E]),
+            ("not a dict", [0x80, 0x02, 0x5D, 0x4B, 1, 0x4B, 2, 0x73, 0x2E]),
+            ("not valid UTF-8", [0x80, 0x02, 0x58, 1, 0, 0, 0, 0xFF, 0x2E]),
+            ("protocol 9", [0x80, 0x09, 0x2E]),
+        ] as [(String, [UInt8])])
     func malformedPickles(_ phrase: String, _ object: [UInt8]) throws {
         let error = checkpointError { _ = try Checkpoint.decode(legacyStream(object: object), name: "m.pth") }
         #expect(error?.caseName == "malformedPickle")
@@ -161,7 +170,8 @@ import Testing
         }
         object += [0x75, 0x2E]
         let keys: [UInt8] = [0x80, 0x02, 0x5D] + text("0") + [0x61, 0x2E]
-        let data = withUnsafeBytes(of: Int64(count).littleEndian) { Array($0) }
+        let data =
+            withUnsafeBytes(of: Int64(count).littleEndian) { Array($0) }
             + [UInt8](repeating: 0, count: 4 * count)
         let file = legacyStream(object: object, keys: keys) + data
         let error = checkpointError { _ = try Checkpoint.decode(file, name: "v") }

@@ -94,20 +94,25 @@ private func lines(_ text: String) -> [String] {
 
 /// Records an issue naming the first key, index and values where `actual` differs from `expected` (exact
 /// comparison: every conversion in the readers is exact or matches torch's rounding).
-func expectSameStateDict(_ actual: StateDict, _ expected: StateDict, _ context: String,
-                         sourceLocation: SourceLocation = #_sourceLocation) {
+func expectSameStateDict(
+    _ actual: StateDict, _ expected: StateDict, _ context: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(actual.keys == expected.keys, "\(context): keys", sourceLocation: sourceLocation)
-    #expect(actual.moduleVersions == expected.moduleVersions, "\(context): module versions",
-            sourceLocation: sourceLocation)
+    #expect(
+        actual.moduleVersions == expected.moduleVersions, "\(context): module versions",
+        sourceLocation: sourceLocation)
     for entry in expected.entries {
         guard let tensor = actual[entry.key] else { continue }
         let want = entry.tensor
-        #expect(tensor.shape == want.shape && tensor.dtype == want.dtype,
-                "\(context) '\(entry.key)': \(tensor.shape) \(tensor.dtype), expected \(want.shape) \(want.dtype)",
-                sourceLocation: sourceLocation)
+        #expect(
+            tensor.shape == want.shape && tensor.dtype == want.dtype,
+            "\(context) '\(entry.key)': \(tensor.shape) \(tensor.dtype), expected \(want.shape) \(want.dtype)",
+            sourceLocation: sourceLocation)
         if tensor.values != want.values {
             let index = firstDifference(tensor.values, want.values)
-            let message = "\(context) '\(entry.key)': values differ first at index \(index): "
+            let message =
+                "\(context) '\(entry.key)': values differ first at index \(index): "
                 + "\(element(tensor.values, index)) vs expected \(element(want.values, index))"
             Issue.record(Comment(rawValue: message), sourceLocation: sourceLocation)
         }

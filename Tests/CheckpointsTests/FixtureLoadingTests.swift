@@ -25,8 +25,9 @@ import Testing
     @Test(arguments: fixtures)
     func decodesFromMemoryLikeFromFile(_ name: String) throws {
         let expected = try ExpectedCheckpoint(group: name)
-        let fromMemory = try Checkpoint.decode(try fixtureBytes(expected.file), name: expected.file,
-                                               options: expected.options)
+        let fromMemory = try Checkpoint.decode(
+            try fixtureBytes(expected.file), name: expected.file,
+            options: expected.options)
         expectSameStateDict(fromMemory, expected.stateDict, expected.file)
     }
 
@@ -71,14 +72,16 @@ import Testing
 
     @Test func wrappedCheckpointsLoadWithAnExplicitKey() throws {
         let expected = try ExpectedCheckpoint(group: "zip_wrapped").stateDict
-        let byKey = try Checkpoint.load(path: fixture("zip_wrapped.pth"),
-                                        options: CheckpointLoadOptions(unwrapKey: "state_dict"))
+        let byKey = try Checkpoint.load(
+            path: fixture("zip_wrapped.pth"),
+            options: CheckpointLoadOptions(unwrapKey: "state_dict"))
         expectSameStateDict(byKey, expected, "zip_wrapped.pth with unwrapKey")
     }
 
     @Test func dataParallelPrefixCanBeKept() throws {
-        let loaded = try Checkpoint.load(path: fixture("zip_dataparallel.pth"),
-                                         options: CheckpointLoadOptions(keepPrefixedKeys: true))
+        let loaded = try Checkpoint.load(
+            path: fixture("zip_dataparallel.pth"),
+            options: CheckpointLoadOptions(keepPrefixedKeys: true))
         #expect(loaded.keys.allSatisfy { $0.hasPrefix("module.") })
         #expect(loaded.version(ofModule: "module.bn1") == 2)
     }

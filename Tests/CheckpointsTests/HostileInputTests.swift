@@ -31,8 +31,11 @@ import Testing
             object += withUnsafeBytes(of: UInt32(command.count).littleEndian) { Array($0) } + command
             object += [0x85, 0x52, 0x2E]
             let error = checkpointError { _ = try Checkpoint.decode(legacyStream(object: object), name: "touch.pth") }
-            #expect(error == .forbiddenGlobal(path: "touch.pth", location: "object pickle, opcode at byte 27",
-                                              global: "os.system"))
+            #expect(
+                error
+                    == .forbiddenGlobal(
+                        path: "touch.pth", location: "object pickle, opcode at byte 27",
+                        global: "os.system"))
             #expect(!FileManager.default.fileExists(atPath: marker))
         }
     }

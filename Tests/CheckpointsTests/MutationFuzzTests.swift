@@ -4,9 +4,11 @@ import Testing
 /// A seeded mutation fuzz over the fixtures: bit flips, byte replacements, truncations and deleted ranges.
 /// Every mutated input must either load or throw a `CheckpointError`; a crash, a trap or a hang fails the run.
 @Suite struct MutationFuzzTests {
-    static let sources = ["zip_tiny_f32.pth", "legacy_tiny_f32.pth", "st_tiny_f32.safetensors",
-                          "zip_shared_storage.pth", "zip_wrapped.pth", "legacy_dtypes.pth", "st_dtypes.safetensors",
-                          "zip64_forced.pth"]
+    static let sources = [
+        "zip_tiny_f32.pth", "legacy_tiny_f32.pth", "st_tiny_f32.safetensors",
+        "zip_shared_storage.pth", "zip_wrapped.pth", "legacy_dtypes.pth", "st_dtypes.safetensors",
+        "zip64_forced.pth",
+    ]
     static let casesPerSource = 400
     static let interestingBytes: [UInt8] = [0x00, 0x01, 0x7F, 0x80, 0xFF, 0x2E, 0x28, 0x4A, 0x58, 0x71, 0x7B]
 
@@ -18,8 +20,9 @@ import Testing
             let original = try fixtureBytes(source)
             for number in 0..<Self.casesPerSource {
                 let bytes = mutate(original, &random)
-                let options = CheckpointLoadOptions(unwrap: true, keepPrefixedKeys: true,
-                                                    verifyChecksums: number % 2 == 0)
+                let options = CheckpointLoadOptions(
+                    unwrap: true, keepPrefixedKeys: true,
+                    verifyChecksums: number % 2 == 0)
                 tried += 1
                 do {
                     _ = try Checkpoint.decode(bytes, name: source, options: options)
@@ -48,8 +51,10 @@ import Testing
             }
         case 1:
             for _ in 0...random.below(4) {
-                let value = random.below(2) == 0 ? Self.interestingBytes[random.below(Self.interestingBytes.count)]
-                                                 : UInt8(random.below(256))
+                let value =
+                    random.below(2) == 0
+                    ? Self.interestingBytes[random.below(Self.interestingBytes.count)]
+                    : UInt8(random.below(256))
                 result[random.below(result.count)] = value
             }
         case 2:

@@ -4,8 +4,10 @@ import Testing
 
 /// Swift writes every format and reads back identical values; the zip writer reproduces torch.save byte for byte.
 @Suite struct RoundTripTests {
-    static let sources = ["zip_tiny_f32", "zip_tiny_f16", "zip_tiny_bf16", "zip_dtypes", "zip_views",
-                          "zip_shared_storage"]
+    static let sources = [
+        "zip_tiny_f32", "zip_tiny_f16", "zip_tiny_bf16", "zip_dtypes", "zip_views",
+        "zip_shared_storage",
+    ]
 
     @Test(arguments: sources, CheckpointFormat.allCases)
     func writesAndReadsBack(_ source: String, _ format: CheckpointFormat) throws {
@@ -27,9 +29,11 @@ import Testing
         let swiftBytes = try Checkpoint.encode(stateDict, format: .torchZip, archiveName: source)
         #expect(swiftBytes.count == torchBytes.count)
         let idRecord = Array("\(source)/.data/serialization_id".utf8)
-        let idHeader = try #require((0..<(swiftBytes.count - idRecord.count)).first { position in
-            Array(swiftBytes[position..<(position + idRecord.count)]) == idRecord
-        }) - 30
+        let idHeader =
+            try #require(
+                (0..<(swiftBytes.count - idRecord.count)).first { position in
+                    Array(swiftBytes[position..<(position + idRecord.count)]) == idRecord
+                }) - 30
         let mismatch = (0..<idHeader).first { swiftBytes[$0] != torchBytes[$0] }
         #expect(mismatch == nil, "first differing byte \(mismatch ?? -1) of \(idHeader) before the serialization id")
     }
@@ -56,10 +60,14 @@ import Testing
     }
 
     @Test func halfPrecisionRoundsToNearestEven() throws {
-        let inputs: [Float] = [0.1, 65504, 65519.99, 65520, 0x1p-24, 0x1p-25, 0x1.8p-24, -0.0, .infinity, 1 + 0x1p-11,
-                               1 + 0x1.8p-10]
-        let half: [Float] = [0.0999755859375, 65504, 65504, .infinity, 0x1p-24, 0, 0x1p-23, -0.0, .infinity, 1,
-                             1 + 0x1p-9]
+        let inputs: [Float] = [
+            0.1, 65504, 65519.99, 65520, 0x1p-24, 0x1p-25, 0x1.8p-24, -0.0, .infinity, 1 + 0x1p-11,
+            1 + 0x1.8p-10,
+        ]
+        let half: [Float] = [
+            0.0999755859375, 65504, 65504, .infinity, 0x1p-24, 0, 0x1p-23, -0.0, .infinity, 1,
+            1 + 0x1p-9,
+        ]
         #expect(try reread(inputs, as: .float16) == half)
         let brainInputs: [Float] = [1 + 0x1p-8, 1 + 0x1.8p-7, 3.14159265, -0x1p-130, .greatestFiniteMagnitude]
         let brain: [Float] = [1, 1 + 0x1p-6, 3.140625, -0x1p-130, .infinity]

@@ -23,7 +23,8 @@ func safetensorsFile(_ header: String, data: [UInt8], declaredLength: UInt64? = 
     }
 
     @Test func keysKeepHeaderOrderWhileDataMayBeInAnyOrder() throws {
-        let header = #"{"second":{"dtype":"U8","shape":[1],"data_offsets":[4,5]},"#
+        let header =
+            #"{"second":{"dtype":"U8","shape":[1],"data_offsets":[4,5]},"#
             + #""first":{"dtype":"I32","shape":[],"data_offsets":[0,4]}}"#
         let loaded = try Checkpoint.decode(safetensorsFile(header, data: [7, 0, 0, 0, 9]), name: "o.safetensors")
         #expect(loaded.keys == ["second", "first"])
@@ -32,10 +33,14 @@ func safetensorsFile(_ header: String, data: [UInt8], declaredLength: UInt64? = 
     }
 
     @Test(arguments: [
-        (#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
-            + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, 12, "b", "overlaps"),
-        (#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
-            + #""b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, 12, "b", "gap"),
+        (
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+                + #""b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#, 12, "b", "overlaps"
+        ),
+        (
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"#
+                + #""b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, 12, "b", "gap"
+        ),
         (#"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]}}"#, 8, "a", "outside"),
         (#"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, 8, "a", "needs 12 bytes"),
         (#"{"a":{"dtype":"F32","shape":[1000000,1000000],"data_offsets":[0,4000000000000]}}"#, 8, "a", "outside"),
@@ -94,7 +99,8 @@ func safetensorsFile(_ header: String, data: [UInt8], declaredLength: UInt64? = 
 
     @Test func typesWithoutAConversionAreNamed() throws {
         let bytes = safetensorsFile(#"{"a":{"dtype":"U16","shape":[4],"data_offsets":[0,8]}}"#, data: Self.eightBytes)
-        #expect(checkpointError { _ = try Checkpoint.decode(bytes, name: "t") }
+        #expect(
+            checkpointError { _ = try Checkpoint.decode(bytes, name: "t") }
                 == .unsupportedDType(path: "t", key: "a", dtype: "U16"))
     }
 }

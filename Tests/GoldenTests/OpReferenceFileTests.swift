@@ -1,7 +1,7 @@
 import Foundation
+import Golden
 import HDF5
 import Testing
-import Golden
 
 @Suite("Op reference files")
 struct OpReferenceFileTests {
@@ -55,7 +55,9 @@ struct ReferenceProvenanceTests {
         let same = ReferenceProvenance(path: "a.h5", attributes: ["torch_version": .string("2.15.0+cu132")])
         #expect(same.versionWarning(pinned: pinned) == nil)
         let other = ReferenceProvenance(path: "b.h5", attributes: ["torch_version": .string("2.9.1")])
-        #expect(other.versionWarning(pinned: pinned)?.contains("b.h5 was recorded with torch 2.9.1, not the pinned 2.15.0") == true)
+        #expect(
+            other.versionWarning(pinned: pinned)?.contains("b.h5 was recorded with torch 2.9.1, not the pinned 2.15.0")
+                == true)
         let none = ReferenceProvenance(path: "c.h5", attributes: [:])
         #expect(none.versionWarning(pinned: pinned)?.contains("records no torch_version") == true)
     }
@@ -65,7 +67,9 @@ struct ReferenceProvenanceTests {
         let root = PackagePaths.root(from: #filePath)
         let pinned = ReferenceProvenance.pinnedTorchVersion(root: root)
         let references = root.appendingPathComponent("Fixtures/references")
-        var files = ["ops.h5", "optim.h5", "transforms.h5", "lessons.h5"].map { references.appendingPathComponent($0).path }
+        var files = ["ops.h5", "optim.h5", "transforms.h5", "lessons.h5"].map {
+            references.appendingPathComponent($0).path
+        }
         let traces = references.appendingPathComponent("traces")
         files += try FileManager.default.contentsOfDirectory(atPath: traces.path).filter { $0.hasSuffix(".h5") }
             .map { traces.appendingPathComponent($0).path }

@@ -1,7 +1,7 @@
 import Foundation
+import Golden
 import HDF5
 import Testing
-import Golden
 
 /// Every stored whole-model PyTorch trace, replayed end to end.
 @Suite("PyTorch model traces")
@@ -17,8 +17,9 @@ struct TraceTests {
         for model in ["resnet18", "resnet34", "resnet50"] {
             for configuration in ["full", "frozen_train", "frozen_eval", "layer4_fc"] {
                 for size in ["s32", "s64"] {
-                    #expect(Self.traces.contains { $0.hasPrefix(model) && $0.contains("_\(size)_\(configuration)_") },
-                            "no trace for \(model) \(size) \(configuration) in \(Self.folder)")
+                    #expect(
+                        Self.traces.contains { $0.hasPrefix(model) && $0.contains("_\(size)_\(configuration)_") },
+                        "no trace for \(model) \(size) \(configuration) in \(Self.folder)")
                 }
             }
         }
@@ -46,7 +47,9 @@ struct TraceTests {
             ]
             for (key, value) in attributes { try file.root.setAttribute(key, value) }
             if let inputShape {
-                try file.root.write("input", HDF5Array(shape: inputShape, values: [Float](repeating: 0.5, count: inputShape.reduce(1, *))))
+                try file.root.write(
+                    "input",
+                    HDF5Array(shape: inputShape, values: [Float](repeating: 0.5, count: inputShape.reduce(1, *))))
             }
             if target { try file.root.write("target", HDF5Array(shape: [2], values: [Int64(0), 1])) }
         }

@@ -57,8 +57,11 @@ struct HDF5InteropTests {
     @Test("an int32 dataset is not read as int64 or float32")
     func wrongDtype() throws {
         let path = fixturePath("h5py_interop.h5")
-        #expect(throws: HDF5Error.typeMismatch(file: path, dataset: "/int32_data", expected: .int64,
-                                               found: .other("int32"))) {
+        #expect(
+            throws: HDF5Error.typeMismatch(
+                file: path, dataset: "/int32_data", expected: .int64,
+                found: .other("int32"))
+        ) {
             try root.read("int32_data", as: Int64.self)
         }
         #expect(throws: HDF5Error.typeMismatch(file: path, dataset: "/counts", expected: .float32, found: .int64)) {

@@ -25,8 +25,10 @@ func fixturePath(_ name: String, filePath: String = #filePath) -> String {
 }
 
 /// Writes `array` at `dataset` in a new file, closes it, reopens it read-only and reads it back.
-func roundTrip<T: HDF5Scalar>(_ array: HDF5Array<T>, at dataset: String = "/data",
-                              gzipLevel: Int? = nil) throws -> (array: HDF5Array<T>, info: HDF5DatasetInfo) {
+func roundTrip<T: HDF5Scalar>(
+    _ array: HDF5Array<T>, at dataset: String = "/data",
+    gzipLevel: Int? = nil
+) throws -> (array: HDF5Array<T>, info: HDF5DatasetInfo) {
     try withTemporaryFile { path in
         try writeAndClose(path) { try $0.write(dataset, array, gzipLevel: gzipLevel) }
         let root = try HDF5File(path: path).root

@@ -33,8 +33,10 @@ struct PNGDecodeTests {
 
     @Test("decode(_:name:) keeps the file's channels after palette and low-depth expansion")
     func decodeKeepsFileChannels() throws {
-        let channels = ["gray1": 1, "gray4": 1, "gray_alpha8": 2, "palette4": 3, "palette8_trns": 4, "rgb16": 3,
-                        "rgba16_interlaced": 4]
+        let channels = [
+            "gray1": 1, "gray4": 1, "gray_alpha8": 2, "palette4": 3, "palette8_trns": 4, "rgb16": 3,
+            "rgba16_interlaced": 4,
+        ]
         for (name, count) in channels {
             let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: PNGFixtures.path(name))))
             #expect(try PNG.decode(bytes, name: name).channels == count, "\(name).png channels")

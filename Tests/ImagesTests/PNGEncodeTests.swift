@@ -7,8 +7,9 @@ import Testing
 struct PNGEncodeTests {
     @Test("encode -> decode gives the same image", arguments: [1, 2, 3, 4], [8, 16])
     func roundTrip(channels: Int, bitDepth: Int) throws {
-        let image = try patternImage(width: 13, height: 11, channels: channels, bitDepth: bitDepth,
-                                     seed: UInt64(channels * 100 + bitDepth))
+        let image = try patternImage(
+            width: 13, height: 11, channels: channels, bitDepth: bitDepth,
+            seed: UInt64(channels * 100 + bitDepth))
         let bytes = try PNG.encode(image)
         #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
         #expect(try PNG.decode(bytes, name: "encoded") == image)

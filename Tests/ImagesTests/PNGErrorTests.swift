@@ -20,8 +20,9 @@ struct PNGErrorTests {
         }
     }
 
-    @Test("every refused fixture throws the recorded kind of error, naming the path",
-          arguments: PNGFixtures.refused, ImageReadMode.allCases)
+    @Test(
+        "every refused fixture throws the recorded kind of error, naming the path",
+        arguments: PNGFixtures.refused, ImageReadMode.allCases)
     func refusedFixture(name: String, mode: ImageReadMode) throws {
         let expectedKind = try PNGFixtures.string(
             PNGFixtures.expected().root.group("errors"), "kind", of: name)
@@ -57,15 +58,20 @@ struct PNGErrorTests {
         let error = #expect(throws: ImageError.self) {
             try PNG.decode(bytes, name: "rgb16.png", maximumBytes: exact - 1)
         }
-        #expect(error == .tooLarge(file: "rgb16.png",
-                                   reason: "13 x 11 pixels x 3 channels x 2 bytes = 858 bytes exceeds the limit of 857 bytes"))
+        #expect(
+            error
+                == .tooLarge(
+                    file: "rgb16.png",
+                    reason: "13 x 11 pixels x 3 channels x 2 bytes = 858 bytes exceeds the limit of 857 bytes"))
     }
 
     @Test("the 28.8 GB header is refused against the default 2^31-byte limit")
     func defaultLimit() throws {
         let path = PNGFixtures.path("error_tooLarge_huge")
         let error = #expect(throws: ImageError.self) { try PNG.read(path: path, mode: .unchanged) }
-        #expect(error?.description.contains("60000 x 60000 pixels x 4 channels x 2 bytes") == true, "\(String(describing: error))")
+        #expect(
+            error?.description.contains("60000 x 60000 pixels x 4 channels x 2 bytes") == true,
+            "\(String(describing: error))")
         #expect(PNG.maximumDecodedBytes == 1 << 31)
     }
 }

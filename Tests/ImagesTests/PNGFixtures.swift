@@ -73,7 +73,8 @@ func expectSamples(_ image: Image, equal expected: HDF5Array<Int64>, _ label: St
         return
     }
     let pixel = index / image.channels
-    Issue.record("""
+    Issue.record(
+        """
         \(label): sample [y: \(pixel / image.width), x: \(pixel % image.width), c: \(index % image.channels)] \
         is \(image.samples[index]), expected \(expected.values[index])
         """)

@@ -40,7 +40,8 @@ struct GradingTests {
         return names.sorted().map { Mutant(lesson: lesson.id, name: $0) }
     }
 
-    /// expected.json: `{"checks": {"<check name>": {"points": 2, "status": "partial", "diagnosis": "text it contains"}}}`.
+    /// expected.json:
+    /// `{"checks": {"<check name>": {"points": 2, "status": "partial", "diagnosis": "text it contains"}}}`.
     struct Expectation: Decodable {
         struct CheckExpectation: Decodable {
             let points: Double
@@ -56,7 +57,8 @@ struct GradingTests {
         let expectation = try JSONDecoder().decode(
             Expectation.self, from: Data(contentsOf: mutant.folder.appendingPathComponent("expected.json")))
         var files: [String: String] = [:]
-        for name in exercise.files where FileManager.default.fileExists(atPath: mutant.folder.appendingPathComponent(name).path) {
+        for name in exercise.files
+        where FileManager.default.fileExists(atPath: mutant.folder.appendingPathComponent(name).path) {
             files[name] = mutant.folder.appendingPathComponent(name).path
         }
         #expect(!files.isEmpty, "\(mutant) holds none of \(exercise.files)")

@@ -13,19 +13,24 @@ struct LessonRunTests {
     func lessonRuns(_ id: String) throws {
         var printed: [String] = []
         let passed = try LessonRunner.run(try Lessons.named(id), root: Self.root) { printed.append($0) }
-        #expect(passed, Comment(rawValue: printed.filter { $0.contains("FAIL") || $0.contains("DIFFERENT") }
-            .joined(separator: "\n")))
+        #expect(
+            passed,
+            Comment(
+                rawValue: printed.filter { $0.contains("FAIL") || $0.contains("DIFFERENT") }
+                    .joined(separator: "\n")))
         #expect(printed.contains { $0.hasPrefix("Step 1/") })
     }
 
-    @Test("each exercise file is its template (the starting state `workbench reset` restores)",
-          arguments: Lessons.all.map(\.id))
+    @Test(
+        "each exercise file is its template (the starting state `workbench reset` restores)",
+        arguments: Lessons.all.map(\.id))
     func exerciseStartsAtItsTemplate(_ id: String) throws {
         let exercise = try Lessons.named(id).exercise
         for name in exercise.files {
             let file = Self.root.appendingPathComponent("\(exercise.exerciseFolder)/\(name)")
             let template = Self.root.appendingPathComponent("\(exercise.templateFolder)/\(name).start")
-            #expect(try Data(contentsOf: file) == Data(contentsOf: template), "\(file.path) differs from \(template.path)")
+            #expect(
+                try Data(contentsOf: file) == Data(contentsOf: template), "\(file.path) differs from \(template.path)")
         }
     }
 
@@ -33,9 +38,12 @@ struct LessonRunTests {
     func lessonFolderIsComplete(_ id: String) throws {
         let exercise = try Lessons.named(id).exercise
         var paths = ["Lessons/\(id)/README.md", exercise.driverFile]
-        for name in exercise.files { paths += ["\(exercise.exerciseFolder)/\(name)", "\(exercise.solutionFolder)/\(name)"] }
+        for name in exercise.files {
+            paths += ["\(exercise.exerciseFolder)/\(name)", "\(exercise.solutionFolder)/\(name)"]
+        }
         for path in paths {
-            #expect(FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(path).path), "\(path) missing")
+            #expect(
+                FileManager.default.fileExists(atPath: Self.root.appendingPathComponent(path).path), "\(path) missing")
         }
         #expect(!exercise.hints.isEmpty && !exercise.checks.isEmpty)
     }

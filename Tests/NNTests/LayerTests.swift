@@ -1,6 +1,6 @@
 import NN
-import Testing
 import Tensors
+import Testing
 
 @Suite("Small layers")
 struct LayerTests {

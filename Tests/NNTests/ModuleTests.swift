@@ -1,6 +1,6 @@
 import NN
-import Testing
 import Tensors
+import Testing
 
 @Suite("Module system")
 struct ModuleTests {
@@ -10,8 +10,11 @@ struct ModuleTests {
         #expect(model.parameterCount() == 11_689_512)
         let keys = model.stateDict().map(\.key)
         #expect(keys.count == 122)
-        #expect(Array(keys.prefix(7)) == ["conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean",
-                                           "bn1.running_var", "bn1.num_batches_tracked", "layer1.0.conv1.weight"])
+        #expect(
+            Array(keys.prefix(7)) == [
+                "conv1.weight", "bn1.weight", "bn1.bias", "bn1.running_mean",
+                "bn1.running_var", "bn1.num_batches_tracked", "layer1.0.conv1.weight",
+            ])
         #expect(keys.contains("layer2.0.downsample.0.weight"))
         #expect(keys.contains("layer4.1.bn2.num_batches_tracked"))
         #expect(Array(keys.suffix(2)) == ["fc.weight", "fc.bias"])
@@ -44,15 +47,23 @@ struct ModuleTests {
     @Test("typed children are the registered ones, in torchvision's order; zeroInitResidual zeroes bn2 or bn3")
     func typedChildren() {
         let model = resnet50(numClasses: 3, zeroInitResidual: true, baseChannels: 2)
-        #expect(model.namedChildren.map(\.0) == ["conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3",
-                                                   "layer4", "avgpool", "fc"])
-        let typed: [Module] = [model.conv1, model.bn1, model.relu, model.maxpool, model.layer1, model.layer2,
-                               model.layer3, model.layer4, model.avgpool, model.fc]
+        #expect(
+            model.namedChildren.map(\.0) == [
+                "conv1", "bn1", "relu", "maxpool", "layer1", "layer2", "layer3",
+                "layer4", "avgpool", "fc",
+            ])
+        let typed: [Module] = [
+            model.conv1, model.bn1, model.relu, model.maxpool, model.layer1, model.layer2,
+            model.layer3, model.layer4, model.avgpool, model.fc,
+        ]
         #expect(model.children.count == typed.count && zip(model.children, typed).allSatisfy { $0 === $1 })
         #expect(model.numFeatures == 2 * 8 * Bottleneck.expansion && model.fc.inFeatures == model.numFeatures)
         let bottleneck = model.layer2[0] as? Bottleneck
-        #expect(bottleneck?.namedChildren.map(\.0) == ["conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "relu",
-                                                        "downsample"])
+        #expect(
+            bottleneck?.namedChildren.map(\.0) == [
+                "conv1", "bn1", "conv2", "bn2", "conv3", "bn3", "relu",
+                "downsample",
+            ])
         #expect(bottleneck?.downsample != nil && bottleneck?.downsample === bottleneck?.child("downsample"))
         #expect((model.layer2[1] as? Bottleneck)?.downsample == nil)
 
@@ -115,8 +126,11 @@ struct ModuleTests {
         let recorder = ForwardRecorder(root: model)
         _ = noGrad { recorder.recording { model(Tensor.ones([2, 3, 32, 32])) } }
         let names = recorder.outputs.map(\.name)
-        #expect(Array(names.prefix(8)) == ["conv1", "bn1", "relu", "maxpool", "layer1.0.conv1", "layer1.0.bn1",
-                                            "layer1.0.relu", "layer1.0.conv2"])
+        #expect(
+            Array(names.prefix(8)) == [
+                "conv1", "bn1", "relu", "maxpool", "layer1.0.conv1", "layer1.0.bn1",
+                "layer1.0.relu", "layer1.0.conv2",
+            ])
         #expect(names.filter { $0 == "layer1.0.relu" }.count == 2)
         #expect(Array(names.suffix(3)) == ["layer4", "avgpool", "fc"])
     }

@@ -1,6 +1,6 @@
+import Golden
 import HDF5
 import Tensors
-import Golden
 
 /// `Fixtures/references/optim.h5`, written by `Fixtures/generate_references.py optim`
 /// (schema: Fixtures/references/OPTIM_SCHEMA.md).

@@ -1,7 +1,7 @@
+import Golden
 import HDF5
 import Optim
 import Tensors
-import Golden
 
 /// One recorded PyTorch optimizer run (`/optimizers/<name>`): the options, the groups as given and as torch
 /// resolved them, every parameter's gradients and values per step, and the state after the last step.
@@ -49,8 +49,9 @@ struct OptimizerCase {
         groups = try groupFolder.groupNames().sorted { Int($0)! < Int($1)! }.map { number in
             let group = try groupFolder.group(number)
             let resolved = try AttributeReader(group)
-            return Group(params: try resolved.ints("params"), given: try AttributeReader(group.group("given")),
-                         resolved: resolved)
+            return Group(
+                params: try resolved.ints("params"), given: try AttributeReader(group.group("given")),
+                resolved: resolved)
         }
         let paramFolder = try node.group("params")
         let steps = steps
@@ -59,9 +60,10 @@ struct OptimizerCase {
             let grads = try folder.readTensor("grads")
             let hasGrad = try folder.read("has_grad", as: Int64.self).values
             let values = try folder.readTensor("values")
-            return Param(initial: try folder.readTensor("initial"),
-                         grads: (0..<steps).map { hasGrad[$0] != 0 ? grads.row($0) : nil },
-                         values: (0..<steps).map { values.row($0) })
+            return Param(
+                initial: try folder.readTensor("initial"),
+                grads: (0..<steps).map { hasGrad[$0] != 0 ? grads.row($0) : nil },
+                values: (0..<steps).map { values.row($0) })
         }
         let stateFolder = try node.group("state")
         var state: [Int: State] = [:]
@@ -79,50 +81,66 @@ struct OptimizerCase {
     /// initializers' defaults, so that comparing the resolved groups with torch's also checks those defaults.
     func makeOptimizer(over tensors: [Tensor]) throws -> any Optimizer {
         let groupSpecs = try groups.map { group in
-            ParamGroup(params: group.params.map { tensors[$0] }, lr: try group.given.double("lr"),
-                       momentum: try group.given.double("momentum"), dampening: try group.given.double("dampening"),
-                       weightDecay: try group.given.double("weight_decay"), nesterov: try group.given.flag("nesterov"),
-                       betas: try group.given.betas(), eps: try group.given.double("eps"),
-                       amsgrad: try group.given.flag("amsgrad"), maximize: try group.given.flag("maximize"))
+            ParamGroup(
+                params: group.params.map { tensors[$0] }, lr: try group.given.double("lr"),
+                momentum: try group.given.double("momentum"), dampening: try group.given.double("dampening"),
+                weightDecay: try group.given.double("weight_decay"), nesterov: try group.given.flag("nesterov"),
+                betas: try group.given.betas(), eps: try group.given.double("eps"),
+                amsgrad: try group.given.flag("amsgrad"), maximize: try group.given.flag("maximize"))
         }
         let o = options
         switch optimizer {
         case "sgd":
             let d = SGD(parameters: [Tensor(0)]).defaults
-            let (lr, momentum, dampening) = (try o.double("lr") ?? d.lr, try o.double("momentum") ?? d.momentum,
-                                             try o.double("dampening") ?? d.dampening)
-            let (weightDecay, nesterov, maximize) = (try o.double("weight_decay") ?? d.weightDecay,
-                                                     try o.flag("nesterov") ?? d.nesterov,
-                                                     try o.flag("maximize") ?? d.maximize)
+            let (lr, momentum, dampening) = (
+                try o.double("lr") ?? d.lr, try o.double("momentum") ?? d.momentum,
+                try o.double("dampening") ?? d.dampening
+            )
+            let (weightDecay, nesterov, maximize) = (
+                try o.double("weight_decay") ?? d.weightDecay,
+                try o.flag("nesterov") ?? d.nesterov,
+                try o.flag("maximize") ?? d.maximize
+            )
             return usesGroups
-                ? SGD(groups: groupSpecs, lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
-                      nesterov: nesterov, maximize: maximize)
-                : SGD(parameters: tensors, lr: lr, momentum: momentum, dampening: dampening,
-                      weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
+                ? SGD(
+                    groups: groupSpecs, lr: lr, momentum: momentum, dampening: dampening, weightDecay: weightDecay,
+                    nesterov: nesterov, maximize: maximize)
+                : SGD(
+                    parameters: tensors, lr: lr, momentum: momentum, dampening: dampening,
+                    weightDecay: weightDecay, nesterov: nesterov, maximize: maximize)
         case "adam", "adamw":
-            let d = optimizer == "adam" ? Adam(parameters: [Tensor(0)]).defaults
-                                        : AdamW(parameters: [Tensor(0)]).defaults
+            let d =
+                optimizer == "adam"
+                ? Adam(parameters: [Tensor(0)]).defaults
+                : AdamW(parameters: [Tensor(0)]).defaults
             let (lr, betas, eps) = (try o.double("lr") ?? d.lr, try o.betas() ?? d.betas, try o.double("eps") ?? d.eps)
-            let (weightDecay, amsgrad, maximize) = (try o.double("weight_decay") ?? d.weightDecay,
-                                                    try o.flag("amsgrad") ?? d.amsgrad,
-                                                    try o.flag("maximize") ?? d.maximize)
+            let (weightDecay, amsgrad, maximize) = (
+                try o.double("weight_decay") ?? d.weightDecay,
+                try o.flag("amsgrad") ?? d.amsgrad,
+                try o.flag("maximize") ?? d.maximize
+            )
             switch (optimizer, usesGroups) {
             case ("adam", true):
-                return Adam(groups: groupSpecs, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
-                            amsgrad: amsgrad, maximize: maximize)
+                return Adam(
+                    groups: groupSpecs, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                    amsgrad: amsgrad, maximize: maximize)
             case ("adam", false):
-                return Adam(parameters: tensors, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
-                            amsgrad: amsgrad, maximize: maximize)
+                return Adam(
+                    parameters: tensors, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                    amsgrad: amsgrad, maximize: maximize)
             case (_, true):
-                return AdamW(groups: groupSpecs, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
-                             amsgrad: amsgrad, maximize: maximize)
+                return AdamW(
+                    groups: groupSpecs, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                    amsgrad: amsgrad, maximize: maximize)
             default:
-                return AdamW(parameters: tensors, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
-                             amsgrad: amsgrad, maximize: maximize)
+                return AdamW(
+                    parameters: tensors, lr: lr, betas: betas, eps: eps, weightDecay: weightDecay,
+                    amsgrad: amsgrad, maximize: maximize)
             }
         default:
-            throw OptimReferenceError.missingAttribute(source: "\(OptimReferences.path):/optimizers/\(name)",
-                                                       name: "optimizer (unknown value \(optimizer))")
+            throw OptimReferenceError.missingAttribute(
+                source: "\(OptimReferences.path):/optimizers/\(name)",
+                name: "optimizer (unknown value \(optimizer))")
         }
     }
 }

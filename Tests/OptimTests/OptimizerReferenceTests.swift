@@ -1,8 +1,8 @@
-import TestSupport
-import Optim
-import Testing
-import Tensors
 import Golden
+import Optim
+import Tensors
+import TestSupport
+import Testing
 
 /// Every recorded PyTorch optimizer run, replayed step by step: groups, parameters after each step, final state.
 @Suite("PyTorch optimizer references")
@@ -10,8 +10,11 @@ struct OptimizerReferenceTests {
     @Test("optimizer case matches PyTorch", arguments: OptimReferences.optimizerCaseNames)
     func optimizerCase(_ name: String) throws {
         let reference = try OptimizerCase(name: name)
-        let tensors = reference.params.map { Tensor(shape: $0.initial.shape, values: $0.initial.toArray(),
-                                                    requiresGrad: true) }
+        let tensors = reference.params.map {
+            Tensor(
+                shape: $0.initial.shape, values: $0.initial.toArray(),
+                requiresGrad: true)
+        }
         let optimizer = try reference.makeOptimizer(over: tensors)
         try expectResolvedGroups(optimizer, reference, tensors)
         for step in 0..<reference.steps {
@@ -25,8 +28,10 @@ struct OptimizerReferenceTests {
     }
 
     /// The groups hold the same parameters and hyperparameters as torch's `param_groups`.
-    private func expectResolvedGroups(_ optimizer: any Optimizer, _ reference: OptimizerCase,
-                                      _ tensors: [Tensor]) throws {
+    private func expectResolvedGroups(
+        _ optimizer: any Optimizer, _ reference: OptimizerCase,
+        _ tensors: [Tensor]
+    ) throws {
         let name = reference.name
         let identity = { (index: Int) in ObjectIdentifier(tensors[index]) }
         if let sgd = optimizer as? SGD {
@@ -76,10 +81,13 @@ struct OptimizerReferenceTests {
                 #expect((state == nil) == (expected == nil), "\(label): presence")
                 guard let state, let expected else { continue }
                 #expect(state.step == expected.step, "\(label) step")
-                #expect((state.maxExpAvgSq == nil) == (expected.tensors["max_exp_avg_sq"] == nil),
-                        "\(label): max_exp_avg_sq presence")
-                let pairs = [("exp_avg", state.expAvg), ("exp_avg_sq", state.expAvgSq),
-                             ("max_exp_avg_sq", state.maxExpAvgSq)]
+                #expect(
+                    (state.maxExpAvgSq == nil) == (expected.tensors["max_exp_avg_sq"] == nil),
+                    "\(label): max_exp_avg_sq presence")
+                let pairs = [
+                    ("exp_avg", state.expAvg), ("exp_avg_sq", state.expAvgSq),
+                    ("max_exp_avg_sq", state.maxExpAvgSq),
+                ]
                 for (key, actual) in pairs {
                     if let actual, let torch = expected.tensors[key] { expectClose(actual, torch, "\(label) \(key)") }
                 }

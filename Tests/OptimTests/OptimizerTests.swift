@@ -1,6 +1,6 @@
 import Optim
-import Testing
 import Tensors
+import Testing
 
 /// Optimizer behaviour beyond the recorded runs: defaults, groups, zeroGrad, state identity, training with
 /// autograd, and the inputs PyTorch refuses.
@@ -72,11 +72,12 @@ struct OptimizerTests {
     func trainsQuadratic(_ kind: String) {
         let target = Tensor(shape: [3], values: [1, -2, 0.5])
         let w = parameter([0, 0, 0])
-        let optimizer: any Optimizer = switch kind {
-        case "sgd": SGD(parameters: [w], lr: 0.1, momentum: 0.9)
-        case "adam": Adam(parameters: [w], lr: 0.1)
-        default: AdamW(parameters: [w], lr: 0.1, weightDecay: 0)
-        }
+        let optimizer: any Optimizer =
+            switch kind {
+            case "sgd": SGD(parameters: [w], lr: 0.1, momentum: 0.9)
+            case "adam": Adam(parameters: [w], lr: 0.1)
+            default: AdamW(parameters: [w], lr: 0.1, weightDecay: 0)
+            }
         for _ in 0..<200 {
             optimizer.zeroGrad()
             let difference = w - target

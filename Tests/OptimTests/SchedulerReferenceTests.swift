@@ -1,7 +1,7 @@
-import Optim
-import Testing
-import Tensors
 import Golden
+import Optim
+import Tensors
+import Testing
 
 /// Every recorded PyTorch learning-rate schedule, replayed epoch by epoch over an SGD optimizer.
 @Suite("PyTorch schedule references")
@@ -24,11 +24,13 @@ struct SchedulerReferenceTests {
         let scheduler: any LRScheduler
         switch try attributes.string("scheduler") {
         case "step_lr":
-            scheduler = StepLR(optimizer: optimizer, stepSize: try attributes.int("step_size"),
-                               gamma: try #require(try attributes.double("gamma")))
+            scheduler = StepLR(
+                optimizer: optimizer, stepSize: try attributes.int("step_size"),
+                gamma: try #require(try attributes.double("gamma")))
         default:
-            scheduler = CosineAnnealingLR(optimizer: optimizer, tMax: try attributes.int("t_max"),
-                                          etaMin: try #require(try attributes.double("eta_min")))
+            scheduler = CosineAnnealingLR(
+                optimizer: optimizer, tMax: try attributes.int("t_max"),
+                etaMin: try #require(try attributes.double("eta_min")))
         }
         var actual = scheduler.getLastLR()
         #expect(scheduler.lastEpoch == 0)

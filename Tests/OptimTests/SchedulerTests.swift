@@ -1,15 +1,17 @@
 import Foundation
 import Optim
-import Testing
 import Tensors
+import Testing
 
 /// Scheduler behaviour beyond the recorded sequences: chaining, hand-set learning rates, the closed form.
 @Suite("Learning-rate schedulers")
 struct SchedulerTests {
     @Test("the recursive cosine stays within 1e-6 relative of the closed form over three half periods")
     func cosineMatchesClosedForm() {
-        let optimizer = SGD(groups: [ParamGroup(params: [Tensor(0)], lr: 0.1),
-                                     ParamGroup(params: [Tensor(0)], lr: 0.003)])
+        let optimizer = SGD(groups: [
+            ParamGroup(params: [Tensor(0)], lr: 0.1),
+            ParamGroup(params: [Tensor(0)], lr: 0.003),
+        ])
         let scheduler = CosineAnnealingLR(optimizer: optimizer, tMax: 12, etaMin: 1e-4)
         for epoch in 1...36 {
             scheduler.step()

@@ -1,5 +1,5 @@
-import Testing
 import Tensors
+import Testing
 
 @Suite("Autograd")
 struct AutogradTests {

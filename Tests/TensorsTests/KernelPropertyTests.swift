@@ -1,8 +1,8 @@
+import Golden
 import Kernels
 import Tensors
-import Testing
 import TestSupport
-import Golden
+import Testing
 
 /// Random geometries against naive implementations written from PyTorch's definitions: max pooling as
 /// aten/src/ATen/native/cpu/MaxPoolKernel.cpp scans a window, convolution as the sum `F.conv2d` defines (in
@@ -31,9 +31,10 @@ struct KernelPropertyTests {
             let (ph, pw) = (draw.int(kh / 2 + 1), draw.int(kw / 2 + 1))
             let (height, width) = (1 + draw.int(10), 1 + (sw > 10 ? draw.int(300) : draw.int(40)))
             let (batch, channels) = (1 + draw.int(2), 1 + draw.int(3))
-            let g = ConvGeometry(batch: batch, inChannels: channels, height: height, width: width,
-                                 outChannels: channels, kernelHeight: kh, kernelWidth: kw, strideH: sh, strideW: sw,
-                                 padH: ph, padW: pw, dilationH: dh, dilationW: dw)
+            let g = ConvGeometry(
+                batch: batch, inChannels: channels, height: height, width: width,
+                outChannels: channels, kernelHeight: kh, kernelWidth: kw, strideH: sh, strideW: sw,
+                padH: ph, padW: pw, dilationH: dh, dilationW: dw)
             guard g.outHeight > 0 && g.outWidth > 0 else { continue }
             let mode = draw.int(4)
             let values = (0..<batch * channels * height * width).map { _ -> Float in
@@ -46,16 +47,18 @@ struct KernelPropertyTests {
             }
             let (expected, winners) = Self.naiveMaxPool(values, g)
             let input = Tensor(shape: [batch, channels, height, width], values: values, requiresGrad: true)
-            let output = maxPool2d(input, kernelSize: IntPair(kh, kw), stride: IntPair(sh, sw),
-                                   padding: IntPair(ph, pw), dilation: IntPair(dh, dw))
+            let output = maxPool2d(
+                input, kernelSize: IntPair(kh, kw), stride: IntPair(sh, sw),
+                padding: IntPair(ph, pw), dilation: IntPair(dh, dw))
             output.backward(gradient: Tensor.ones(output.shape))
             let label = "max_pool2d \(g)"
             // The shared comparison follows assert_close's equal_nan=False, so NaNs are compared by position.
             let actual = output.toArray()
             #expect(actual.map(\.isNaN) == expected.map(\.isNaN), Comment(rawValue: "\(label): NaN positions"))
-            expectClose(Tensor(shape: output.shape, values: actual.map { $0.isNaN ? 0 : $0 }),
-                        Tensor(shape: output.shape, values: expected.map { $0.isNaN ? 0 : $0 }), "\(label) output",
-                        tolerance: .exact)
+            expectClose(
+                Tensor(shape: output.shape, values: actual.map { $0.isNaN ? 0 : $0 }),
+                Tensor(shape: output.shape, values: expected.map { $0.isNaN ? 0 : $0 }), "\(label) output",
+                tolerance: .exact)
             expectClose(input.grad!, Tensor(shape: input.shape, values: winners), "\(label) grad", tolerance: .exact)
             checked += 1
         }
@@ -65,18 +68,20 @@ struct KernelPropertyTests {
     @Test("conv2d forward and both gradients match the defining sums (groups, dilation, strides, odd batches)")
     func convolution() {
         var draw = Draw(state: 2)
-        let tolerance = Tolerance(absolute: 2e-5, relative: 1e-5,
-                                  reason: "float32 sums of at most 216 products of O(1) values against Double sums")
+        let tolerance = Tolerance(
+            absolute: 2e-5, relative: 1e-5,
+            reason: "float32 sums of at most 216 products of O(1) values against Double sums")
         var checked = 0
         for _ in 0..<120 {
             let groups = 1 + draw.int(3)
             let (inChannels, outChannels) = (groups * (1 + draw.int(3)), groups * (1 + draw.int(3)))
             let (kh, kw) = (1 + draw.int(4), 1 + draw.int(4))
-            let g = ConvGeometry(batch: 1 + draw.int(9), inChannels: inChannels, height: 1 + draw.int(20),
-                                 width: 1 + draw.int(20), outChannels: outChannels, kernelHeight: kh,
-                                 kernelWidth: kw, strideH: 1 + draw.int(3), strideW: 1 + draw.int(3),
-                                 padH: draw.int(3), padW: draw.int(3), dilationH: 1 + draw.int(2),
-                                 dilationW: 1 + draw.int(2), groups: groups)
+            let g = ConvGeometry(
+                batch: 1 + draw.int(9), inChannels: inChannels, height: 1 + draw.int(20),
+                width: 1 + draw.int(20), outChannels: outChannels, kernelHeight: kh,
+                kernelWidth: kw, strideH: 1 + draw.int(3), strideW: 1 + draw.int(3),
+                padH: draw.int(3), padW: draw.int(3), dilationH: 1 + draw.int(2),
+                dilationW: 1 + draw.int(2), groups: groups)
             guard g.outHeight > 0 && g.outWidth > 0 else { continue }
             func random(_ count: Int) -> [Float] { (0..<count).map { _ in Float(draw.int(2001)) / 1000 - 1 } }
             let x = random(g.batch * inChannels * g.height * g.width)
@@ -84,23 +89,27 @@ struct KernelPropertyTests {
             let gy = random(g.batch * outChannels * g.outPlane)
             let needs = (input: draw.int(4) != 0, weight: draw.int(4) != 0)
             let input = Tensor(shape: [g.batch, inChannels, g.height, g.width], values: x, requiresGrad: needs.input)
-            let weight = Tensor(shape: [outChannels, g.groupInChannels, kh, kw], values: w,
-                                requiresGrad: needs.weight)
-            let output = conv2d(input, weight: weight, stride: IntPair(g.strideH, g.strideW),
-                                padding: IntPair(g.padH, g.padW), dilation: IntPair(g.dilationH, g.dilationW),
-                                groups: groups)
+            let weight = Tensor(
+                shape: [outChannels, g.groupInChannels, kh, kw], values: w,
+                requiresGrad: needs.weight)
+            let output = conv2d(
+                input, weight: weight, stride: IntPair(g.strideH, g.strideW),
+                padding: IntPair(g.padH, g.padW), dilation: IntPair(g.dilationH, g.dilationW),
+                groups: groups)
             let (expected, gradInput, gradWeight) = Self.naiveConvolution(x, w, gy, g)
             let label = "conv2d \(g)"
             expectClose(output, Tensor(shape: output.shape, values: expected), "\(label) output", tolerance: tolerance)
             if needs.input || needs.weight {
                 output.backward(gradient: Tensor(shape: output.shape, values: gy))
                 if needs.input {
-                    expectClose(input.grad!, Tensor(shape: input.shape, values: gradInput), "\(label) grad input",
-                                tolerance: tolerance)
+                    expectClose(
+                        input.grad!, Tensor(shape: input.shape, values: gradInput), "\(label) grad input",
+                        tolerance: tolerance)
                 }
                 if needs.weight {
-                    expectClose(weight.grad!, Tensor(shape: weight.shape, values: gradWeight),
-                                "\(label) grad weight", tolerance: tolerance)
+                    expectClose(
+                        weight.grad!, Tensor(shape: weight.shape, values: gradWeight),
+                        "\(label) grad weight", tolerance: tolerance)
                 }
             }
             checked += 1
@@ -138,10 +147,15 @@ struct KernelPropertyTests {
     }
 
     /// The output, input gradient and weight gradient of `conv2d` by their defining sums, in Double.
-    static func naiveConvolution(_ x: [Float], _ w: [Float], _ gy: [Float], _ g: ConvGeometry)
-        -> ([Float], [Float], [Float]) {
-        var (y, gx, gw) = ([Double](repeating: 0, count: gy.count), [Double](repeating: 0, count: x.count),
-                           [Double](repeating: 0, count: w.count))
+    static func naiveConvolution(
+        _ x: [Float], _ w: [Float], _ gy: [Float], _ g: ConvGeometry
+    )
+        -> ([Float], [Float], [Float])
+    {
+        var (y, gx, gw) = (
+            [Double](repeating: 0, count: gy.count), [Double](repeating: 0, count: x.count),
+            [Double](repeating: 0, count: w.count)
+        )
         let (cg, og) = (g.groupInChannels, g.groupOutChannels)
         for n in 0..<g.batch {
             for o in 0..<g.outChannels {

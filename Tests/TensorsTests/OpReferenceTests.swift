@@ -1,6 +1,6 @@
-import Testing
-import Tensors
 import Golden
+import Tensors
+import Testing
 
 /// Every stored PyTorch op case, forward and backward, through the shared comparison.
 @Suite("PyTorch op references")
@@ -15,8 +15,10 @@ struct OpReferenceTests {
     @Test("the reference file covers every op of a torchvision ResNet")
     func coverage() throws {
         let ops = Set(try References.ops.caseNames.map { try References.ops.loadCase($0).op })
-        let needed: Set = ["conv2d", "batch_norm", "relu", "max_pool2d", "adaptive_avg_pool2d", "linear", "add",
-                           "flatten", "log_softmax", "softmax", "cross_entropy"]
+        let needed: Set = [
+            "conv2d", "batch_norm", "relu", "max_pool2d", "adaptive_avg_pool2d", "linear", "add",
+            "flatten", "log_softmax", "softmax", "cross_entropy",
+        ]
         #expect(needed.isSubset(of: ops), "missing references for \(needed.subtracting(ops).sorted())")
     }
 

@@ -1,5 +1,5 @@
-import Tensors
 import Golden
+import Tensors
 
 /// The stored PyTorch op references shared by the op tests.
 enum References {

@@ -1,6 +1,6 @@
+import Golden
 import Tensors
 import Testing
-import Golden
 
 /// Records a test issue with the shared comparison's full report (tensor, worst index, expected, actual,
 /// tolerance and its reason) unless `actual` matches `expected` within `tolerance`; returns the comparison.

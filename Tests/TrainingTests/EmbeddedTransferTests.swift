@@ -1,9 +1,9 @@
+import Golden
 import NN
 import Tensors
 import Testing
-import Vision
-import Golden
 import Training
+import Vision
 
 /// The embedded pretrained model and data, run through this engine end to end.
 @Suite("Embedded model and data")
@@ -20,8 +20,9 @@ struct EmbeddedTransferTests {
         let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
         try model.loadCheckpoint(path: fixtures.checkpointPath)
         let folder = try ImageFolder(root: PackagePaths.file("Fixtures/data/source/val"))
-        let loader = DataLoader(folder, batchSize: 64,
-                                transform: Compose([ToTensor(), Normalize(mean: fixtures.mean, std: fixtures.std)]))
+        let loader = DataLoader(
+            folder, batchSize: 64,
+            transform: Compose([ToTensor(), Normalize(mean: fixtures.mean, std: fixtures.std)]))
         let metrics = try Trainer.evaluate(model, on: loader, classCount: folder.classes.count)
         #expect(metrics.sampleCount == 180)
         #expect(metrics.accuracy >= 0.99, "source val accuracy \(metrics.accuracy)")

@@ -1,9 +1,9 @@
 import Checkpoints
 import Foundation
+import Golden
 import NN
 import Tensors
 import Testing
-import Golden
 import Training
 
 @Suite("Models and checkpoint files")
@@ -12,7 +12,9 @@ struct ModelCheckpointTests {
         FileManager.default.temporaryDirectory.appendingPathComponent("\(getpid())-\(name)").path
     }
 
-    @Test("a resnet saved as .pth or safetensors loads back into a fresh model unchanged", arguments: ["pth", "safetensors"])
+    @Test(
+        "a resnet saved as .pth or safetensors loads back into a fresh model unchanged",
+        arguments: ["pth", "safetensors"])
     func roundTrip(_ fileExtension: String) throws {
         let path = temporaryPath("roundtrip.\(fileExtension)")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -64,7 +66,9 @@ struct ModelCheckpointTests {
     func hostile() throws {
         let model = resnet18(numClasses: 2, baseChannels: 2)
         let before = model.stateDict().map { $0.value.toArray() }
-        #expect { try model.loadCheckpoint(path: PackagePaths.file("Fixtures/checkpoints/evil_os_system.pth")) } throws: {
+        #expect {
+            try model.loadCheckpoint(path: PackagePaths.file("Fixtures/checkpoints/evil_os_system.pth"))
+        } throws: {
             "\($0)".contains("os.system")
         }
         #expect(model.stateDict().map { $0.value.toArray() } == before)

@@ -1,6 +1,6 @@
 import Images
-import Testing
 import Tensors
+import Testing
 import Vision
 
 /// Compose runs exactly the steps it is given, as torchvision's does: nothing is inserted.

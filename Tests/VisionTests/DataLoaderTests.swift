@@ -1,9 +1,9 @@
-import TestSupport
 import Foundation
+import Golden
 import Tensors
+import TestSupport
 import Testing
 import Vision
-import Golden
 
 /// DataLoader order, batching, augmentation and errors, against torchvision's DataLoader where it has one.
 @Suite("DataLoader")
@@ -44,21 +44,24 @@ struct DataLoaderTests {
         #expect(batches.map(\.labels.count) == [4, 4, 3])
         #expect(batches.flatMap(\.labels) == (try VisionFixtures.integers(group, "labels")))
         #expect(batches.flatMap(\.indices) == Array(0..<11))
-        expectClose(DataLoaderTests.stacked(batches), try VisionFixtures.tensor(group, "images"), "dataloader/plain",
-                    tolerance: VisionTolerance.resampled)
+        expectClose(
+            DataLoaderTests.stacked(batches), try VisionFixtures.tensor(group, "images"), "dataloader/plain",
+            tolerance: VisionTolerance.resampled)
     }
 
     @Test("random augmentation per sample equals torchvision's on the sample's stream, epoch after epoch")
     func augmentedBatchesMatchTorchvision() throws {
         let dataset = try ImageFolder(root: DataLoaderTests.valid)
         let seed = UInt64(try VisionFixtures.group("dataloader").int("loader_seed"))
-        let loader = DataLoader(dataset, batchSize: 11, seed: seed,
-                                transform: Compose([ToTensor(), RandomResizedCrop(8), RandomHorizontalFlip()]))
+        let loader = DataLoader(
+            dataset, batchSize: 11, seed: seed,
+            transform: Compose([ToTensor(), RandomResizedCrop(8), RandomHorizontalFlip()]))
         for epoch in 0..<2 {
             let group = try VisionFixtures.group("dataloader/augmented_epoch\(epoch)")
-            expectClose(DataLoaderTests.stacked(try DataLoaderTests.batches(loader)),
-                        try VisionFixtures.tensor(group, "images"), "augmented epoch \(epoch)",
-                        tolerance: VisionTolerance.resampled)
+            expectClose(
+                DataLoaderTests.stacked(try DataLoaderTests.batches(loader)),
+                try VisionFixtures.tensor(group, "images"), "augmented epoch \(epoch)",
+                tolerance: VisionTolerance.resampled)
         }
     }
 
@@ -66,13 +69,16 @@ struct DataLoaderTests {
     func determinism() throws {
         let dataset = try ImageFolder(root: DataLoaderTests.valid)
         let make = { (seed: UInt64, workers: Int) in
-            DataLoader(dataset, batchSize: 3, shuffle: true, seed: seed,
-                       transform: Compose([ToTensor(), RandomResizedCrop(6), RandomHorizontalFlip()]), workers: workers)
+            DataLoader(
+                dataset, batchSize: 3, shuffle: true, seed: seed,
+                transform: Compose([ToTensor(), RandomResizedCrop(6), RandomHorizontalFlip()]), workers: workers)
         }
         let (first, second, serial) = (make(5, 2), make(5, 2), make(5, 1))
         for _ in 0..<2 {
-            let (a, b, c) = (try DataLoaderTests.batches(first), try DataLoaderTests.batches(second),
-                             try DataLoaderTests.batches(serial))
+            let (a, b, c) = (
+                try DataLoaderTests.batches(first), try DataLoaderTests.batches(second),
+                try DataLoaderTests.batches(serial)
+            )
             #expect(a.flatMap(\.indices) == b.flatMap(\.indices))
             #expect(DataLoaderTests.stacked(a).toArray() == DataLoaderTests.stacked(b).toArray())
             #expect(DataLoaderTests.stacked(a).toArray() == DataLoaderTests.stacked(c).toArray())
@@ -83,14 +89,17 @@ struct DataLoaderTests {
         #expect(first.order(epoch: 1).sorted() == Array(0..<11))
     }
 
-    @Test("count and batch sizes follow batch_size and drop_last", arguments: [
-        (4, false, [4, 4, 3]), (4, true, [4, 4]), (11, false, [11]), (11, true, [11]), (12, true, []),
-        (12, false, [11]), (1, false, Array(repeating: 1, count: 11)),
-    ])
+    @Test(
+        "count and batch sizes follow batch_size and drop_last",
+        arguments: [
+            (4, false, [4, 4, 3]), (4, true, [4, 4]), (11, false, [11]), (11, true, [11]), (12, true, []),
+            (12, false, [11]), (1, false, Array(repeating: 1, count: 11)),
+        ])
     func batchCounts(_ batchSize: Int, _ dropLast: Bool, _ sizes: [Int]) throws {
         let dataset = try ImageFolder(root: DataLoaderTests.valid)
-        let loader = DataLoader(dataset, batchSize: batchSize, shuffle: true, dropLast: dropLast,
-                                transform: DataLoaderTests.resize8)
+        let loader = DataLoader(
+            dataset, batchSize: batchSize, shuffle: true, dropLast: dropLast,
+            transform: DataLoaderTests.resize8)
         #expect(loader.count == sizes.count)
         let batches = try DataLoaderTests.batches(loader)
         #expect(batches.map(\.labels.count) == sizes)
@@ -101,15 +110,19 @@ struct DataLoaderTests {
     func cacheAndProgress() throws {
         let dataset = try ImageFolder(root: DataLoaderTests.valid)
         var reports: [DataLoaderProgress] = []
-        let cached = DataLoader(dataset, batchSize: 4, transform: DataLoaderTests.resize8, cacheDecoded: true,
-                                progress: { reports.append($0) })
+        let cached = DataLoader(
+            dataset, batchSize: 4, transform: DataLoaderTests.resize8, cacheDecoded: true,
+            progress: { reports.append($0) })
         let plain = DataLoader(dataset, batchSize: 4, transform: DataLoaderTests.resize8)
         let reference = DataLoaderTests.stacked(try DataLoaderTests.batches(plain)).toArray()
         for _ in 0..<2 {
             #expect(DataLoaderTests.stacked(try DataLoaderTests.batches(cached)).toArray() == reference)
         }
-        #expect(reports.map(\.description) == ["epoch 0: batch 1/3", "epoch 0: batch 2/3", "epoch 0: batch 3/3",
-                                               "epoch 1: batch 1/3", "epoch 1: batch 2/3", "epoch 1: batch 3/3"])
+        #expect(
+            reports.map(\.description) == [
+                "epoch 0: batch 1/3", "epoch 0: batch 2/3", "epoch 0: batch 3/3",
+                "epoch 1: batch 1/3", "epoch 1: batch 2/3", "epoch 1: batch 3/3",
+            ])
     }
 
     @Test("a file that cannot be loaded fails its batch, naming the file, and ends the epoch")
@@ -129,8 +142,9 @@ struct DataLoaderTests {
     @Test("skipBadFiles leaves unreadable and unsupported files out, with a count")
     func skipBadFiles() throws {
         let root = VisionFixtures.folders + "/errors/corrupt"
-        let loader = DataLoader(try ImageFolder(root: root), batchSize: 2, transform: DataLoaderTests.resize8,
-                                skipBadFiles: true)
+        let loader = DataLoader(
+            try ImageFolder(root: root), batchSize: 2, transform: DataLoaderTests.resize8,
+            skipBadFiles: true)
         let batches = try DataLoaderTests.batches(loader)
         #expect(batches.map(\.labels) == [[0], [1]])
         #expect(batches.map(\.skipped.count) == [1, 1])

@@ -104,8 +104,10 @@ struct ImageFolderTests {
                     return path == sample.path && "\(error)".contains(sample.path)
                 }
             case "photo.jpg":
-                #expect(throws: VisionError.unsupportedImageFormat(
-                    path: sample.path, reason: "it is a JPEG file, and only PNG files can be decoded")) {
+                #expect(
+                    throws: VisionError.unsupportedImageFormat(
+                        path: sample.path, reason: "it is a JPEG file, and only PNG files can be decoded")
+                ) {
                     try dataset.loadImage(at: index)
                 }
             default:

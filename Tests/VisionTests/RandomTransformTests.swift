@@ -1,10 +1,10 @@
-import TestSupport
 import Foundation
+import Golden
 import HDF5
 import Tensors
+import TestSupport
 import Testing
 import Vision
-import Golden
 
 /// RandomResizedCrop and RandomHorizontalFlip drawing from the portable stream against torchvision's own
 /// `get_params` / `forward` fed the same uniforms (transforms.h5 `/random_*`).
@@ -12,8 +12,9 @@ import Golden
 struct RandomTransformTests {
     static let cropCases: [String] = (try? VisionFixtures.group("random_resized_crop").groupNames()) ?? []
 
-    @Test("RandomResizedCrop.parameters picks torchvision's box and takes as many draws",
-          arguments: RandomTransformTests.cropCases)
+    @Test(
+        "RandomResizedCrop.parameters picks torchvision's box and takes as many draws",
+        arguments: RandomTransformTests.cropCases)
     func cropBoxes(_ name: String) throws {
         let group = try VisionFixtures.group("random_resized_crop/" + name)
         let (height, width) = (try group.int("height"), try group.int("width"))
@@ -26,10 +27,12 @@ struct RandomTransformTests {
         try #require(boxes.count == 4 * draws.count && !draws.isEmpty)
         for k in 0..<draws.count {
             var random = TransformRandom(name: "\(prefix)/\(k)", seed: seed)
-            let box = RandomResizedCrop.parameters(height: height, width: width, scale: scale, ratio: ratio,
-                                                   random: &random)
-            let expected = CropBox(top: boxes[4 * k], left: boxes[4 * k + 1], height: boxes[4 * k + 2],
-                                   width: boxes[4 * k + 3])
+            let box = RandomResizedCrop.parameters(
+                height: height, width: width, scale: scale, ratio: ratio,
+                random: &random)
+            let expected = CropBox(
+                top: boxes[4 * k], left: boxes[4 * k + 1], height: boxes[4 * k + 2],
+                width: boxes[4 * k + 3])
             #expect(box == expected, "\(name) sample \(k) (stream \(prefix)/\(k))")
             #expect(random.position == draws[k], "\(name) sample \(k): draws taken")
         }
@@ -38,8 +41,9 @@ struct RandomTransformTests {
     /// torch.log runs PyTorch's own vectorized logf (1-ulp accurate) even on two elements, Swift the correctly rounded
     /// libm logf: log(Float(3/4)) differs in the last bit. The boxes above agree all the same, because a 1-ulp
     /// change of a ratio bound moves a box only when `sqrt(area * ratio)` lands within an ulp of a half-integer.
-    @Test("log of the ratio bounds is within 1 ulp of torch.log(torch.tensor(ratio))",
-          arguments: RandomTransformTests.cropCases)
+    @Test(
+        "log of the ratio bounds is within 1 ulp of torch.log(torch.tensor(ratio))",
+        arguments: RandomTransformTests.cropCases)
     func logRatio(_ name: String) throws {
         let group = try VisionFixtures.group("random_resized_crop/" + name)
         let expected = try group.read("log_ratio", as: Float.self).values
@@ -70,8 +74,9 @@ struct RandomTransformTests {
         for k in 0..<outputs.shape[0] {
             var random = TransformRandom(name: "random_compose/\(k)", seed: UInt64(try group.int("seed")))
             let expected = Tensor(shape: [3, 24, 24], values: Array(outputs.toArray()[(k * size)..<((k + 1) * size)]))
-            expectClose(try pipeline(input, random: &random), expected, "random_compose/\(k)",
-                        tolerance: VisionTolerance.resampled)
+            expectClose(
+                try pipeline(input, random: &random), expected, "random_compose/\(k)",
+                tolerance: VisionTolerance.resampled)
         }
     }
 

@@ -30,12 +30,18 @@ struct ResizeTests {
     @Test("transforms name themselves and the shape when given a tensor that is not [C, H, W]")
     func invalidInput() {
         let flat = Tensor.zeros([4, 4])
-        #expect(throws: VisionError.invalidInput(transform: "Resize", shape: [4, 4],
-                                                 reason: "expected a non-empty [C, H, W] image tensor")) {
+        #expect(
+            throws: VisionError.invalidInput(
+                transform: "Resize", shape: [4, 4],
+                reason: "expected a non-empty [C, H, W] image tensor")
+        ) {
             try Resize(2)(flat)
         }
-        #expect(throws: VisionError.invalidInput(transform: "Normalize", shape: [2, 1, 1],
-                                                 reason: "3 means and stds for 2 channels")) {
+        #expect(
+            throws: VisionError.invalidInput(
+                transform: "Normalize", shape: [2, 1, 1],
+                reason: "3 means and stds for 2 channels")
+        ) {
             try Normalize.imageNet(Tensor.zeros([2, 1, 1]))
         }
     }

@@ -1,10 +1,10 @@
 import Foundation
+import Golden
 import HDF5
 import Images
 import Tensors
 import Testing
 import Vision
-import Golden
 
 /// The files made by Fixtures/tlref/transforms.py: transforms.h5, the input PNGs and the ImageFolder trees.
 enum VisionFixtures {
@@ -41,7 +41,8 @@ enum VisionFixtures {
     static let expected: [String: Any] = {
         let path = folders + "/expected.json"
         guard let data = FileManager.default.contents(atPath: path),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
             fatalError("cannot read \(path)")
         }
         return object

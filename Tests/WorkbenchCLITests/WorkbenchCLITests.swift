@@ -39,8 +39,9 @@ struct WorkbenchCLITests {
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+            stderr: String(decoding: stderr, as: UTF8.self))
     }
 
     static func fixture(_ path: String) -> String { root.appendingPathComponent(path).path }
@@ -49,15 +50,18 @@ struct WorkbenchCLITests {
     func help() throws {
         let run = try Self.workbench("--help")
         #expect(run.status == 0)
-        for command in ["transfer", "lesson", "lessons", "grade", "hint", "reset", "watch", "verify", "check",
-                        "inspect", "convert", "bench"] {
+        for command in [
+            "transfer", "lesson", "lessons", "grade", "hint", "reset", "watch", "verify", "check",
+            "inspect", "convert", "bench",
+        ] {
             #expect(run.stdout.contains(command), "--help does not list \(command)")
         }
     }
 
     @Test("transfer runs one short setting from another folder, and rejects bad ranges and choices before running")
     func transfer() throws {
-        let ok = try Self.workbench("transfer", "--settings", "feature-extraction-eval", "--seeds", "1", "--epochs", "1")
+        let ok = try Self.workbench(
+            "transfer", "--settings", "feature-extraction-eval", "--seeds", "1", "--epochs", "1")
         #expect(ok.status == 0, Comment(rawValue: ok.stderr))
         #expect(ok.stdout.contains("feature-extraction-eval seed 0: val accuracy"))
         let seeds = try Self.workbench("transfer", "--seeds", "0")
@@ -79,8 +83,9 @@ struct WorkbenchCLITests {
 
     @Test("check replays a trace; a missing trace is named")
     func check() throws {
-        let ok = try Self.workbench("check", Self.fixture("Fixtures/references/traces/resnet18_w2_s32_frozen_eval_sgd.h5"),
-                                    "--summary-only")
+        let ok = try Self.workbench(
+            "check", Self.fixture("Fixtures/references/traces/resnet18_w2_s32_frozen_eval_sgd.h5"),
+            "--summary-only")
         #expect(ok.status == 0, Comment(rawValue: ok.stdout + ok.stderr))
         let missing = try Self.workbench("check", "/nonexistent/trace.h5")
         #expect(missing.status == 1 && missing.firstLine.contains("/nonexistent/trace.h5"))
@@ -89,7 +94,8 @@ struct WorkbenchCLITests {
     @Test("inspect lists a checkpoint and loads it into a model; an unknown model is rejected with the choices")
     func inspect() throws {
         let path = Self.fixture("Fixtures/models/resnet18_w12_digits_source.pth")
-        let ok = try Self.workbench("inspect", path, "--model", "resnet18", "--num-classes", "5", "--base-channels", "12")
+        let ok = try Self.workbench(
+            "inspect", path, "--model", "resnet18", "--num-classes", "5", "--base-channels", "12")
         #expect(ok.status == 0 && ok.stdout.contains("loaded into resnet18 (strict)"), Comment(rawValue: ok.stderr))
         let model = try Self.workbench("inspect", path, "--model", "resnet99")
         #expect(model.status == 64 && model.firstLine.contains("resnet99"))
@@ -110,7 +116,8 @@ struct WorkbenchCLITests {
 
     @Test("bench validates shapes, cases and counts before timing anything")
     func bench() throws {
-        let ok = try Self.workbench("bench", "model", "--shapes", "2x32", "--cases", "inference", "-n", "1", "--warmup", "0")
+        let ok = try Self.workbench(
+            "bench", "model", "--shapes", "2x32", "--cases", "inference", "-n", "1", "--warmup", "0")
         #expect(ok.status == 0 && ok.stdout.contains("resnet18 b2x32 inference"), Comment(rawValue: ok.stderr))
         let shape = try Self.workbench("bench", "model", "--shapes", "8x8")
         #expect(shape.status == 64 && shape.firstLine.contains("8x8"))
@@ -127,11 +134,14 @@ struct WorkbenchCLITests {
         let list = try Self.workbench("lessons")
         #expect(list.status == 0 && list.stdout.contains("01-load"))
         let lesson = try Self.workbench("lesson", "1")
-        #expect(lesson.status == 0 && lesson.stdout.contains("comparisons with PyTorch passed"),
-                Comment(rawValue: lesson.stdout + lesson.stderr))
+        #expect(
+            lesson.status == 0 && lesson.stdout.contains("comparisons with PyTorch passed"),
+            Comment(rawValue: lesson.stdout + lesson.stderr))
         for command in ["lesson", "grade", "hint", "reset"] {
             let unknown = try Self.workbench(command, "99")
-            #expect(unknown.status == 64 && unknown.firstLine.contains("no lesson '99'"), "\(command): \(unknown.firstLine)")
+            #expect(
+                unknown.status == 64 && unknown.firstLine.contains("no lesson '99'"), "\(command): \(unknown.firstLine)"
+            )
         }
     }
 
@@ -144,7 +154,8 @@ struct WorkbenchCLITests {
         #expect(object?["score"] as? Double == object?["max_score"] as? Double)
         let both = try Self.workbench("grade", "1", "--solution", "--file", "x.swift")
         #expect(both.status == 64 && both.firstLine.contains("--solution and --file"))
-        let junit = try Self.workbench("grade", "1", "--file", Self.fixture("Lessons/Templates/01-load/Preprocess.swift.start"))
+        let junit = try Self.workbench(
+            "grade", "1", "--file", Self.fixture("Lessons/Templates/01-load/Preprocess.swift.start"))
         #expect(junit.status == 64 && junit.firstLine.contains("exercise files are Preprocess.swift"))
     }
 }

@@ -9,11 +9,20 @@ struct PickleWriter {
 
     mutating func mark() { bytes.append(0x28) }
     mutating func emptyTuple() { bytes.append(0x29) }
-    mutating func emptyDict() { bytes.append(0x7D); memoize() }
-    mutating func emptyList() { bytes.append(0x5D); memoize() }
+    mutating func emptyDict() {
+        bytes.append(0x7D)
+        memoize()
+    }
+    mutating func emptyList() {
+        bytes.append(0x5D)
+        memoize()
+    }
     mutating func none() { bytes.append(0x4E) }
     mutating func bool(_ value: Bool) { bytes.append(value ? 0x88 : 0x89) }
-    mutating func reduce() { bytes.append(0x52); memoize() }
+    mutating func reduce() {
+        bytes.append(0x52)
+        memoize()
+    }
     mutating func persistentID() { bytes.append(0x51) }
     mutating func build() { bytes.append(0x62) }
     mutating func stop() { bytes.append(0x2E) }
@@ -59,7 +68,9 @@ struct PickleWriter {
     /// Closes a tuple of `count` items already written (after a ``mark()`` when `count > 3`) and memoizes it.
     mutating func tuple(count: Int) {
         switch count {
-        case 0: emptyTuple(); return
+        case 0:
+            emptyTuple()
+            return
         case 1: bytes.append(0x85)
         case 2: bytes.append(0x86)
         case 3: bytes.append(0x87)

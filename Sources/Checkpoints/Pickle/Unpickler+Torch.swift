@@ -78,7 +78,8 @@ extension Unpickler {
             throw malformed("persistent id names a \(fields[1].typeName(in: heap)) instead of a storage class")
         }
         guard case let .string(key) = fields[2], case .string = fields[3], case let .int(count) = fields[4],
-              count >= 0 else {
+            count >= 0
+        else {
             throw malformed("persistent id fields must be (str key, str location, int numel >= 0)")
         }
         let root = StorageReference(key: key, dtype: dtype, elementCount: count)
@@ -87,7 +88,8 @@ extension Unpickler {
             return .storage(root)
         }
         guard view.count == 3, case .string = view[0], case let .int(offset) = view[1], case let .int(length) = view[2],
-              offset >= 0, length >= 0, offset <= count, length <= count - offset else {
+            offset >= 0, length >= 0, offset <= count, length <= count - offset
+        else {
             throw malformed("storage view of '\(key)' must be (str, offset, numel) inside its \(count) elements")
         }
         return .storage(StorageReference(key: key, dtype: dtype, elementCount: length, elementOffset: offset))
@@ -176,7 +178,8 @@ extension Unpickler {
 
     private func encodedBytes(_ arguments: [PickleValue]) throws -> PickleValue {
         guard arguments.count == 2, case let .string(text) = arguments[0], case let .string(encoding) = arguments[1],
-              encoding == "latin1" || encoding == "latin-1" else {
+            encoding == "latin1" || encoding == "latin-1"
+        else {
             throw malformed("_codecs.encode is only accepted as encode(str, 'latin1')")
         }
         let scalars = text.unicodeScalars

@@ -18,8 +18,10 @@ struct Unpickler {
 
     private static let maximumGlobalNameLength = 256
 
-    init(_ bytes: UnsafeRawBufferPointer, path: String, source: String, position: Int = 0,
-         registerStorage: @escaping (StorageReference) throws -> Void = { _ in }) {
+    init(
+        _ bytes: UnsafeRawBufferPointer, path: String, source: String, position: Int = 0,
+        registerStorage: @escaping (StorageReference) throws -> Void = { _ in }
+    ) {
         self.path = path
         self.source = source
         self.reader = ByteReader(bytes, path: path, what: source, position: position)

@@ -38,37 +38,49 @@ public enum OpReplay {
         for key in reference.expectedGrads.keys.sorted() {
             let expected = reference.expectedGrads[key]!
             guard let grad = inputs[key]?.grad else {
-                results.append(Check(path: "grads/\(key)", comparison: TensorComparison(
-                    name: "\(reference.name) grads/\(key) (no gradient computed)", actual: [], actualShape: [],
-                    expected: expected.toArray(), expectedShape: expected.shape, tolerance: .exact),
-                    float64Error: nil))
+                results.append(
+                    Check(
+                        path: "grads/\(key)",
+                        comparison: TensorComparison(
+                            name: "\(reference.name) grads/\(key) (no gradient computed)", actual: [], actualShape: [],
+                            expected: expected.toArray(), expectedShape: expected.shape, tolerance: .exact),
+                        float64Error: nil))
                 continue
             }
             results.append(compare(reference, "grads/\(key)", grad, expected))
         }
         for key in reference.expectedState.keys.sorted() {
-            guard let actual = inputs[key] else { throw OpReferenceError.missingTensor(source: reference.source, name: "inputs/\(key)") }
+            guard let actual = inputs[key] else {
+                throw OpReferenceError.missingTensor(source: reference.source, name: "inputs/\(key)")
+            }
             results.append(compare(reference, "state/\(key)", actual, reference.expectedState[key]!))
         }
         if let expected = reference.expectedIntegerState["num_batches_tracked"] {
             let actual = numBatchesTracked.map { Float($0) } ?? .nan
-            results.append(Check(path: "state/num_batches_tracked", comparison: TensorComparison(
-                name: "\(reference.name) state/num_batches_tracked", actual: [actual], actualShape: [],
-                expected: [Float(expected)], expectedShape: [], tolerance: .exact), float64Error: nil))
+            results.append(
+                Check(
+                    path: "state/num_batches_tracked",
+                    comparison: TensorComparison(
+                        name: "\(reference.name) state/num_batches_tracked", actual: [actual], actualShape: [],
+                        expected: [Float(expected)], expectedShape: [], tolerance: .exact), float64Error: nil))
         }
         return results
     }
 
     private static func compare(_ reference: OpCase, _ path: String, _ actual: Tensor, _ expected: Tensor) -> Check {
         let float64Error = reference.float64Errors[path]
-        return Check(path: path, comparison: TensorComparison(
-            name: "\(reference.name) \(path)", actual: actual, expected: expected,
-            tolerance: OpTolerances.tolerance(float64Error: float64Error)), float64Error: float64Error)
+        return Check(
+            path: path,
+            comparison: TensorComparison(
+                name: "\(reference.name) \(path)", actual: actual, expected: expected,
+                tolerance: OpTolerances.tolerance(float64Error: float64Error)), float64Error: float64Error)
     }
 
     /// Calls the engine's function for `reference.op` with the case's parameters.
-    private static func forward(_ reference: OpCase, inputs: [String: Tensor],
-                                numBatchesTracked: inout Int64?) throws -> Tensor {
+    private static func forward(
+        _ reference: OpCase, inputs: [String: Tensor],
+        numBatchesTracked: inout Int64?
+    ) throws -> Tensor {
         func required(_ key: String) throws -> Tensor {
             guard let tensor = inputs[key] else {
                 throw OpReferenceError.missingTensor(source: reference.source, name: "inputs/\(key)")
@@ -78,26 +90,30 @@ public enum OpReplay {
         let input = try required("input")
         switch reference.op {
         case "conv2d":
-            return conv2d(input, weight: try required("weight"), bias: inputs["bias"],
-                          stride: try reference.pair("stride"), padding: try reference.pair("padding"),
-                          dilation: try reference.pair("dilation"), groups: try reference.integer("groups"))
+            return conv2d(
+                input, weight: try required("weight"), bias: inputs["bias"],
+                stride: try reference.pair("stride"), padding: try reference.pair("padding"),
+                dilation: try reference.pair("dilation"), groups: try reference.integer("groups"))
         case "batch_norm":
             let training = try reference.integer("training") != 0
             var factor = try reference.float("momentum") ?? 0
             if reference.attributes["num_batches_tracked_before"] != nil {
                 var count = Int64(try reference.integer("num_batches_tracked_before"))
-                factor = batchNormAverageFactor(momentum: try reference.float("momentum"), training: training,
-                                                numBatchesTracked: &count)
+                factor = batchNormAverageFactor(
+                    momentum: try reference.float("momentum"), training: training,
+                    numBatchesTracked: &count)
                 numBatchesTracked = count
             }
-            return batchNorm(input, runningMean: inputs["running_mean"], runningVar: inputs["running_var"],
-                             weight: inputs["weight"], bias: inputs["bias"], training: training, momentum: factor,
-                             eps: try reference.float("eps") ?? 1e-5)
+            return batchNorm(
+                input, runningMean: inputs["running_mean"], runningVar: inputs["running_var"],
+                weight: inputs["weight"], bias: inputs["bias"], training: training, momentum: factor,
+                eps: try reference.float("eps") ?? 1e-5)
         case "relu":
             return relu(input)
         case "max_pool2d":
-            return maxPool2d(input, kernelSize: try reference.pair("kernel_size"), stride: try reference.pair("stride"),
-                             padding: try reference.pair("padding"), dilation: try reference.pair("dilation"))
+            return maxPool2d(
+                input, kernelSize: try reference.pair("kernel_size"), stride: try reference.pair("stride"),
+                padding: try reference.pair("padding"), dilation: try reference.pair("dilation"))
         case "adaptive_avg_pool2d":
             return adaptiveAvgPool2d(input, outputSize: try reference.pair("output_size"))
         case "linear":
@@ -123,9 +139,10 @@ public enum OpReplay {
             guard let reduction = Reduction(rawValue: try reference.string("reduction")) else {
                 throw OpReferenceError.missingAttribute(source: reference.source, name: "reduction")
             }
-            return crossEntropy(input, target: target, weight: inputs["weight"],
-                                ignoreIndex: try reference.integer("ignore_index"), reduction: reduction,
-                                labelSmoothing: try reference.float("label_smoothing") ?? 0)
+            return crossEntropy(
+                input, target: target, weight: inputs["weight"],
+                ignoreIndex: try reference.integer("ignore_index"), reduction: reduction,
+                labelSmoothing: try reference.float("label_smoothing") ?? 0)
         default:
             throw OpReferenceError.unknownOp(source: reference.source, op: reference.op)
         }

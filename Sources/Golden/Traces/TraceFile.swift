@@ -40,16 +40,22 @@ public struct TraceFile {
         file = try HDF5File(path: path)
         let attributes = try file.root.attributes()
         func value(_ key: String) throws -> HDF5AttributeValue {
-            guard let value = attributes[key] else { throw TraceError.malformed(path: path, item: "/", detail: "missing attribute '\(key)'") }
+            guard let value = attributes[key] else {
+                throw TraceError.malformed(path: path, item: "/", detail: "missing attribute '\(key)'")
+            }
             return value
         }
         func string(_ key: String) throws -> String {
-            guard case .string(let text) = try value(key) else { throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not a string") }
+            guard case .string(let text) = try value(key) else {
+                throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not a string")
+            }
             return text
         }
         func integer(_ key: String, default fallback: Int? = nil) throws -> Int {
             if attributes[key] == nil, let fallback { return fallback }
-            guard case .int64(let number) = try value(key) else { throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not an integer") }
+            guard case .int64(let number) = try value(key) else {
+                throw TraceError.malformed(path: path, item: "/", detail: "attribute '\(key)' is not an integer")
+            }
             return Int(number)
         }
         func real(_ key: String, default fallback: Double) throws -> Double {
@@ -62,7 +68,9 @@ public struct TraceFile {
         }
         var betas = (0.9, 0.999)
         if case .float64Array(let pair)? = attributes["betas"], pair.count == 2 { betas = (pair[0], pair[1]) }
-        guard try string("kind") == "trace" else { throw TraceError.malformed(path: path, item: "/", detail: "attribute 'kind' is not 'trace'") }
+        guard try string("kind") == "trace" else {
+            throw TraceError.malformed(path: path, item: "/", detail: "attribute 'kind' is not 'trace'")
+        }
         configuration = Configuration(
             model: try string("model"), baseWidth: try integer("base_width"), numClasses: try integer("num_classes"),
             zeroInitResidual: try integer("zero_init_residual", default: 0) != 0, inputSize: try integer("input_size"),
@@ -97,7 +105,9 @@ public struct TraceFile {
 
     /// A newline-separated list attribute of a group (empty when absent).
     func listAttribute(_ name: String, of group: String) throws -> [String] {
-        guard root.contains(group), case .string(let text)? = try root.group(group).attributes()[name] else { return [] }
+        guard root.contains(group), case .string(let text)? = try root.group(group).attributes()[name] else {
+            return []
+        }
         return text.split(separator: "\n").map(String.init)
     }
 }

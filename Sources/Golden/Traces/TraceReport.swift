@@ -19,13 +19,16 @@ public struct TraceReport {
 
     /// One line per comparison.
     public func table() -> String {
-        var lines = [pad("phase", 9) + pad("tensor", 56) + pad("max abs", 11) + pad("max rel", 11)
-                     + pad("torch f32 noise", 16) + "result"]
+        var lines = [
+            pad("phase", 9) + pad("tensor", 56) + pad("max abs", 11) + pad("max rel", 11)
+                + pad("torch f32 noise", 16) + "result"
+        ]
         for check in checks {
             let c = check.comparison
-            lines.append(pad(check.phase, 9) + pad(c.name, 56) + pad(format(c.maxAbsoluteError), 11)
-                         + pad(format(c.maxRelativeError), 11) + pad(check.float64Error.map(format) ?? "-", 16)
-                         + (c.passed ? "pass" : "FAIL"))
+            lines.append(
+                pad(check.phase, 9) + pad(c.name, 56) + pad(format(c.maxAbsoluteError), 11)
+                    + pad(format(c.maxRelativeError), 11) + pad(check.float64Error.map(format) ?? "-", 16)
+                    + (c.passed ? "pass" : "FAIL"))
         }
         return lines.joined(separator: "\n")
     }
@@ -35,12 +38,16 @@ public struct TraceReport {
         let name = URL(fileURLWithPath: trace.path).lastPathComponent
         var phases: [String] = []
         for check in checks where !phases.contains(check.phase) { phases.append(check.phase) }
-        var lines = ["\(name): \(checks.count) tensors, " + (passed ? "all passed" : "\(checks.filter { !$0.comparison.passed }.count) FAILED")]
+        var lines = [
+            "\(name): \(checks.count) tensors, "
+                + (passed ? "all passed" : "\(checks.filter { !$0.comparison.passed }.count) FAILED")
+        ]
         for phase in phases {
             let group = checks.filter { $0.phase == phase }.map(\.comparison)
-            lines.append("  " + pad(phase, 9) + pad("\(group.count) tensors", 13)
-                         + "worst abs \(format(group.map(\.maxAbsoluteError).max() ?? 0)), "
-                         + "worst rel \(format(group.map(\.maxRelativeError).max() ?? 0))")
+            lines.append(
+                "  " + pad(phase, 9) + pad("\(group.count) tensors", 13)
+                    + "worst abs \(format(group.map(\.maxAbsoluteError).max() ?? 0)), "
+                    + "worst rel \(format(group.map(\.maxRelativeError).max() ?? 0))")
         }
         if let first = firstDivergence {
             lines.append("  first divergence (\(first.phase)): \(first.comparison)")

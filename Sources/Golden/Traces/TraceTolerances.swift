@@ -31,16 +31,19 @@ public enum TraceTolerances {
         var base: Tolerance {
             switch self {
             case .activation, .logits:
-                return Tolerance(absolute: 1e-5, relative: 1e-5,
-                                 reason: "module outputs after chained float32 reductions in another order")
+                return Tolerance(
+                    absolute: 1e-5, relative: 1e-5,
+                    reason: "module outputs after chained float32 reductions in another order")
             case .loss:
                 return Tolerance(absolute: 1e-6, relative: 1e-5, reason: "a batch mean of log-softmax terms")
             case .gradient:
-                return Tolerance(absolute: 1e-6, relative: 1e-4,
-                                 reason: "gradients sum over N*H*W positions through every layer above")
+                return Tolerance(
+                    absolute: 1e-6, relative: 1e-4,
+                    reason: "gradients sum over N*H*W positions through every layer above")
             case .state:
-                return Tolerance(absolute: 1e-6, relative: 1e-5,
-                                 reason: "parameters move by lr * gradient per step")
+                return Tolerance(
+                    absolute: 1e-6, relative: 1e-5,
+                    reason: "parameters move by lr * gradient per step")
             }
         }
     }

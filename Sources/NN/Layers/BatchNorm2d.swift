@@ -14,8 +14,10 @@ public final class BatchNorm2d: Module {
     public let affine: Bool
     public let trackRunningStats: Bool
 
-    public init(numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
-                trackRunningStats: Bool = true) {
+    public init(
+        numFeatures: Int, eps: Float = 1e-5, momentum: Float? = 0.1, affine: Bool = true,
+        trackRunningStats: Bool = true
+    ) {
         self.numFeatures = numFeatures
         self.eps = eps
         self.momentum = momentum
@@ -44,8 +46,9 @@ public final class BatchNorm2d: Module {
 
     public override func forward(_ input: Tensor) -> Tensor {
         require(input.rank == 4, "BatchNorm2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-        require(input.shape[1] == numFeatures,
-                     "BatchNorm2d(\(numFeatures)) got an input with \(input.shape[1]) channels, shape \(input.shape)")
+        require(
+            input.shape[1] == numFeatures,
+            "BatchNorm2d(\(numFeatures)) got an input with \(input.shape[1]) channels, shape \(input.shape)")
         let tracking = trackRunningStats && runningMean != nil
         var factor = momentum ?? 0
         if tracking {
@@ -54,13 +57,15 @@ public final class BatchNorm2d: Module {
             numBatchesTracked = count
         }
         let useBatchStatistics = training || !tracking
-        return batchNorm(input, runningMean: useBatchStatistics && !training ? nil : runningMean,
-                         runningVar: useBatchStatistics && !training ? nil : runningVar,
-                         weight: weight, bias: bias, training: useBatchStatistics, momentum: factor, eps: eps)
+        return batchNorm(
+            input, runningMean: useBatchStatistics && !training ? nil : runningMean,
+            runningVar: useBatchStatistics && !training ? nil : runningVar,
+            weight: weight, bias: bias, training: useBatchStatistics, momentum: factor, eps: eps)
     }
 
     public override var extraDescription: String {
-        "\(numFeatures), eps=\(eps), momentum=\(momentum.map { "\($0)" } ?? "None"), affine=\(affine ? "True" : "False"), "
+        "\(numFeatures), eps=\(eps), momentum=\(momentum.map { "\($0)" } ?? "None"), "
+            + "affine=\(affine ? "True" : "False"), "
             + "track_running_stats=\(trackRunningStats ? "True" : "False")"
     }
 }

@@ -13,10 +13,13 @@ public final class Conv2d: Module, WeightedLayer {
     public let dilation: IntPair
     public let groups: Int
 
-    public init(inChannels: Int, outChannels: Int, kernelSize: IntPair, stride: IntPair = 1, padding: IntPair = 0,
-                dilation: IntPair = 1, groups: Int = 1, bias: Bool = true) {
-        require(inChannels % groups == 0 && outChannels % groups == 0,
-                     "Conv2d: in_channels \(inChannels) and out_channels \(outChannels) must be divisible by groups \(groups)")
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: IntPair, stride: IntPair = 1, padding: IntPair = 0,
+        dilation: IntPair = 1, groups: Int = 1, bias: Bool = true
+    ) {
+        require(
+            inChannels % groups == 0 && outChannels % groups == 0,
+            "Conv2d: in_channels \(inChannels) and out_channels \(outChannels) must be divisible by groups \(groups)")
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
@@ -25,9 +28,10 @@ public final class Conv2d: Module, WeightedLayer {
         self.dilation = dilation
         self.groups = groups
         super.init()
-        registerWeightAndBias(shape: [outChannels, inChannels / groups, kernelSize.height, kernelSize.width],
-                              fanIn: inChannels / groups * kernelSize.height * kernelSize.width, bias: bias,
-                              kind: "Conv2d")
+        registerWeightAndBias(
+            shape: [outChannels, inChannels / groups, kernelSize.height, kernelSize.width],
+            fanIn: inChannels / groups * kernelSize.height * kernelSize.width, bias: bias,
+            kind: "Conv2d")
     }
 
     public override func forward(_ input: Tensor) -> Tensor {

@@ -20,11 +20,17 @@ extension WeightedLayer {
     /// `"\(kind).weight"` and `"\(kind).bias"`.
     func registerWeightAndBias(shape: [Int], fanIn: Int, bias: Bool, kind: String) {
         let bound = 1 / Float(fanIn).squareRoot()
-        registerParameter("weight", Tensor(
-            shape: shape, values: ManualSeed.nextStream("\(kind).weight").symmetric(shape.reduce(1, *), bound: bound),
-            requiresGrad: true))
-        registerParameter("bias", bias ? Tensor(
-            shape: [shape[0]], values: ManualSeed.nextStream("\(kind).bias").symmetric(shape[0], bound: bound),
-            requiresGrad: true) : nil)
+        registerParameter(
+            "weight",
+            Tensor(
+                shape: shape,
+                values: ManualSeed.nextStream("\(kind).weight").symmetric(shape.reduce(1, *), bound: bound),
+                requiresGrad: true))
+        registerParameter(
+            "bias",
+            bias
+                ? Tensor(
+                    shape: [shape[0]], values: ManualSeed.nextStream("\(kind).bias").symmetric(shape[0], bound: bound),
+                    requiresGrad: true) : nil)
     }
 }

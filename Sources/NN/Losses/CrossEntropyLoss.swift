@@ -11,8 +11,10 @@ public struct CrossEntropyLoss {
     public var reduction: Reduction
     public var labelSmoothing: Float
 
-    public init(weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean,
-                labelSmoothing: Float = 0) {
+    public init(
+        weight: Tensor? = nil, ignoreIndex: Int = -100, reduction: Reduction = .mean,
+        labelSmoothing: Float = 0
+    ) {
         self.weight = weight
         self.ignoreIndex = ignoreIndex
         self.reduction = reduction
@@ -20,7 +22,8 @@ public struct CrossEntropyLoss {
     }
 
     public func callAsFunction(_ logits: Tensor, _ target: [Int]) -> Tensor {
-        crossEntropy(logits, target: target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
-                     labelSmoothing: labelSmoothing)
+        crossEntropy(
+            logits, target: target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
+            labelSmoothing: labelSmoothing)
     }
 }

@@ -32,8 +32,10 @@ public final class ResNet: Module {
     /// Builds a ResNet from a block type and the number of blocks per stage, initialised as torchvision does:
     /// convolutions kaiming-normal (fan_out, relu), batch norms weight 1 / bias 0, `fc` PyTorch's Linear default;
     /// with `zeroInitResidual` the last batch norm of every residual branch starts at weight 0.
-    public init<Block: ResidualBlock>(block: Block.Type, layers: [Int], numClasses: Int = 1000,
-                                      zeroInitResidual: Bool = false, baseChannels: Int = 64) {
+    public init<Block: ResidualBlock>(
+        block: Block.Type, layers: [Int], numClasses: Int = 1000,
+        zeroInitResidual: Bool = false, baseChannels: Int = 64
+    ) {
         require(layers.count == 4, "ResNet takes 4 stage depths, got \(layers)")
         self.layers = layers
         self.baseChannels = baseChannels
@@ -44,11 +46,15 @@ public final class ResNet: Module {
         func makeLayer(block: Block.Type, planes: Int, blocks: Int, stride: Int = 1) -> Sequential {
             var downsample: Sequential?
             if stride != 1 || inPlanes != planes * Block.expansion {
-                downsample = Sequential(conv1x1(inPlanes, planes * Block.expansion, stride: stride),
-                                        BatchNorm2d(numFeatures: planes * Block.expansion))
+                downsample = Sequential(
+                    conv1x1(inPlanes, planes * Block.expansion, stride: stride),
+                    BatchNorm2d(numFeatures: planes * Block.expansion))
             }
-            var layers: [Module] = [block.init(inPlanes: inPlanes, planes: planes, stride: stride,
-                                               downsample: downsample)]
+            var layers: [Module] = [
+                block.init(
+                    inPlanes: inPlanes, planes: planes, stride: stride,
+                    downsample: downsample)
+            ]
             inPlanes = planes * Block.expansion
             for _ in 1..<max(blocks, 1) {
                 layers.append(block.init(inPlanes: inPlanes, planes: planes, stride: 1, downsample: nil))
@@ -82,8 +88,11 @@ public final class ResNet: Module {
         for (_, module) in namedModules() {
             guard let conv = module as? Conv2d else { continue }
             let fanOut = conv.outChannels * conv.kernelSize.height * conv.kernelSize.width
-            conv.weight.assign(Tensor(shape: conv.weight.shape, values: ManualSeed.nextStream("ResNet.conv").normal(
-                conv.weight.count, std: (2 / Float(fanOut)).squareRoot())))
+            conv.weight.assign(
+                Tensor(
+                    shape: conv.weight.shape,
+                    values: ManualSeed.nextStream("ResNet.conv").normal(
+                        conv.weight.count, std: (2 / Float(fanOut)).squareRoot())))
         }
         if zeroInitResidual {
             for (_, module) in namedModules() {
@@ -116,18 +125,21 @@ public final class ResNet: Module {
 
 /// ResNet-18 (BasicBlock, [2, 2, 2, 2]; 11,689,512 parameters at 1000 classes) - `torchvision.models.resnet18`.
 public func resnet18(numClasses: Int = 1000, zeroInitResidual: Bool = false, baseChannels: Int = 64) -> ResNet {
-    ResNet(block: BasicBlock.self, layers: [2, 2, 2, 2], numClasses: numClasses, zeroInitResidual: zeroInitResidual,
-           baseChannels: baseChannels)
+    ResNet(
+        block: BasicBlock.self, layers: [2, 2, 2, 2], numClasses: numClasses, zeroInitResidual: zeroInitResidual,
+        baseChannels: baseChannels)
 }
 
 /// ResNet-34 (BasicBlock, [3, 4, 6, 3]) - `torchvision.models.resnet34`.
 public func resnet34(numClasses: Int = 1000, zeroInitResidual: Bool = false, baseChannels: Int = 64) -> ResNet {
-    ResNet(block: BasicBlock.self, layers: [3, 4, 6, 3], numClasses: numClasses, zeroInitResidual: zeroInitResidual,
-           baseChannels: baseChannels)
+    ResNet(
+        block: BasicBlock.self, layers: [3, 4, 6, 3], numClasses: numClasses, zeroInitResidual: zeroInitResidual,
+        baseChannels: baseChannels)
 }
 
 /// ResNet-50 (Bottleneck, [3, 4, 6, 3], stride in the 3x3 conv) - `torchvision.models.resnet50`.
 public func resnet50(numClasses: Int = 1000, zeroInitResidual: Bool = false, baseChannels: Int = 64) -> ResNet {
-    ResNet(block: Bottleneck.self, layers: [3, 4, 6, 3], numClasses: numClasses, zeroInitResidual: zeroInitResidual,
-           baseChannels: baseChannels)
+    ResNet(
+        block: Bottleneck.self, layers: [3, 4, 6, 3], numClasses: numClasses, zeroInitResidual: zeroInitResidual,
+        baseChannels: baseChannels)
 }

@@ -2,8 +2,9 @@ import Tensors
 
 /// 3x3 convolution with padding 1 and no bias (torchvision's `conv3x3`).
 func conv3x3(_ inPlanes: Int, _ outPlanes: Int, stride: Int = 1, groups: Int = 1, dilation: Int = 1) -> Conv2d {
-    Conv2d(inChannels: inPlanes, outChannels: outPlanes, kernelSize: 3, stride: IntPair(stride),
-           padding: IntPair(dilation), dilation: IntPair(dilation), groups: groups, bias: false)
+    Conv2d(
+        inChannels: inPlanes, outChannels: outPlanes, kernelSize: 3, stride: IntPair(stride),
+        padding: IntPair(dilation), dilation: IntPair(dilation), groups: groups, bias: false)
 }
 
 /// 1x1 convolution with no bias (torchvision's `conv1x1`), used by bottlenecks and downsampling shortcuts.

@@ -7,8 +7,9 @@ public func relu(_ input: Tensor) -> Tensor {
     let saved = output.detach()
     record("ReluBackward", output: output, inputs: [input], saved: [saved]) { gradOutput, _ in
         let gradInput = Tensor.uninitialized(saved.shape)
-        Elementwise.reluBackward(gradOutput: gradOutput.pointer, output: saved.pointer,
-                                 gradInput: gradInput.pointer, count: saved.count)
+        Elementwise.reluBackward(
+            gradOutput: gradOutput.pointer, output: saved.pointer,
+            gradInput: gradInput.pointer, count: saved.count)
         return [gradInput]
     }
     return output

@@ -16,11 +16,14 @@ public func batchNorm(
     require(input.rank >= 2, "batch_norm expects an input [N, C, ...], got shape \(input.shape)")
     let (batch, channels) = (input.shape[0], input.shape[1])
     let plane = input.shape.dropFirst(2).reduce(1, *)
-    for (name, tensor) in [("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight),
-                           ("bias", bias)] {
+    for (name, tensor) in [
+        ("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight),
+        ("bias", bias),
+    ] {
         if let tensor {
-            require(tensor.shape == [channels],
-                         "batch_norm: \(name) has shape \(tensor.shape), expected [\(channels)] for input \(input.shape)")
+            require(
+                tensor.shape == [channels],
+                "batch_norm: \(name) has shape \(tensor.shape), expected [\(channels)] for input \(input.shape)")
         }
     }
     let mean = Tensor.uninitialized([channels])
@@ -29,8 +32,9 @@ public func batchNorm(
         let n = batch * plane
         require(n > 1, "batch_norm: expected more than 1 value per channel when training, got input \(input.shape)")
         let variance = Tensor.uninitialized([channels])
-        BatchNormKernel.statistics(input: input.pointer, batch: batch, channels: channels, plane: plane, eps: eps,
-                                   mean: mean.pointer, variance: variance.pointer, invstd: invstd.pointer)
+        BatchNormKernel.statistics(
+            input: input.pointer, batch: batch, channels: channels, plane: plane, eps: eps,
+            mean: mean.pointer, variance: variance.pointer, invstd: invstd.pointer)
         if let runningMean, let runningVar {
             let m = Double(momentum)
             let unbias = Double(n) / Double(n - 1)
@@ -45,16 +49,21 @@ public func batchNorm(
             fatalError("batch_norm: running_mean and running_var must be given in evaluation mode")
         }
         mean.assign(runningMean)
-        for c in 0..<channels { invstd.pointer[c] = Float(1 / (Double(runningVar.pointer[c]) + Double(eps)).squareRoot()) }
+        for c in 0..<channels {
+            invstd.pointer[c] = Float(1 / (Double(runningVar.pointer[c]) + Double(eps)).squareRoot())
+        }
     }
     let output = Tensor.uninitialized(input.shape)
-    BatchNormKernel.normalize(input: input.pointer, output: output.pointer, batch: batch, channels: channels,
-                              plane: plane, mean: mean.pointer, invstd: invstd.pointer,
-                              weight: weight?.pointer, bias: bias?.pointer)
+    BatchNormKernel.normalize(
+        input: input.pointer, output: output.pointer, batch: batch, channels: channels,
+        plane: plane, mean: mean.pointer, invstd: invstd.pointer,
+        weight: weight?.pointer, bias: bias?.pointer)
     let savedInput = input.detach()
     let savedWeight = weight?.detach()
-    record("NativeBatchNormBackward", output: output, inputs: [input, weight, bias],
-           saved: [savedInput, savedWeight]) { gradOutput, needs in
+    record(
+        "NativeBatchNormBackward", output: output, inputs: [input, weight, bias],
+        saved: [savedInput, savedWeight]
+    ) { gradOutput, needs in
         let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
         let gradWeight = needs[1] ? Tensor.uninitialized([channels]) : nil
         let gradBias = needs[2] ? Tensor.uninitialized([channels]) : nil
@@ -67,7 +76,8 @@ public func batchNorm(
     return output
 }
 
-/// The factor `torch.nn.BatchNorm2d.forward` passes to ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``
+/// The factor `torch.nn.BatchNorm2d.forward` passes to
+/// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``
 /// as its momentum: when training with running statistics it first increments `numBatchesTracked`, then uses
 /// `momentum`, or `1 / numBatchesTracked` (a cumulative average) when `momentum` is `nil`.
 public func batchNormAverageFactor(momentum: Float?, training: Bool, numBatchesTracked: inout Int64) -> Float {

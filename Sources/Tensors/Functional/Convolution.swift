@@ -11,12 +11,14 @@ public func conv2d(
 ) -> Tensor {
     require(input.rank == 4, "conv2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
     require(weight.rank == 4, "conv2d expects a 4-D weight [O, C/groups, kh, kw], got shape \(weight.shape)")
-    require(groups >= 1 && input.shape[1] % groups == 0 && weight.shape[0] % groups == 0,
-                 "conv2d: groups \(groups) must divide input channels \(input.shape[1]) and output channels "
-                 + "\(weight.shape[0])")
-    require(weight.shape[1] * groups == input.shape[1],
-                 "conv2d: weight \(weight.shape) with groups \(groups) expects \(weight.shape[1] * groups) input "
-                 + "channels, got input \(input.shape)")
+    require(
+        groups >= 1 && input.shape[1] % groups == 0 && weight.shape[0] % groups == 0,
+        "conv2d: groups \(groups) must divide input channels \(input.shape[1]) and output channels "
+            + "\(weight.shape[0])")
+    require(
+        weight.shape[1] * groups == input.shape[1],
+        "conv2d: weight \(weight.shape) with groups \(groups) expects \(weight.shape[1] * groups) input "
+            + "channels, got input \(input.shape)")
     require(stride.height > 0 && stride.width > 0, "conv2d: non-positive stride \(stride) is not supported")
     require(dilation.height > 0 && dilation.width > 0, "conv2d: dilation \(dilation) should be greater than zero")
     require(padding.height >= 0 && padding.width >= 0, "conv2d: negative padding \(padding) is not supported")
@@ -28,16 +30,19 @@ public func conv2d(
         outChannels: weight.shape[0], kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
         strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width,
         dilationH: dilation.height, dilationW: dilation.width, groups: groups)
-    require(geometry.outHeight > 0 && geometry.outWidth > 0,
-                 "conv2d: input \(input.shape) is too small for kernel \(Array(weight.shape[2...])) with padding "
-                 + "\(padding) and dilation \(dilation)")
+    require(
+        geometry.outHeight > 0 && geometry.outWidth > 0,
+        "conv2d: input \(input.shape) is too small for kernel \(Array(weight.shape[2...])) with padding "
+            + "\(padding) and dilation \(dilation)")
     let output = Tensor.uninitialized([geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
-    Convolution.forward(input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer,
-                        geometry: geometry, workspace: Workspaces.current)
+    Convolution.forward(
+        input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer,
+        geometry: geometry, workspace: Workspaces.current)
     FLOPCounter.add(multiplyAdds: geometry.forwardMACs)
     let savedInput = input.detach()
     let savedWeight = weight.detach()
-    record("ConvolutionBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) { gradOutput, needs in
+    record("ConvolutionBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) {
+        gradOutput, needs in
         let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
         let gradWeight = needs[1] ? Tensor.uninitialized(savedWeight.shape) : nil
         let gradBias = needs[2] ? Tensor.uninitialized([geometry.outChannels]) : nil

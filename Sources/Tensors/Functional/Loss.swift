@@ -18,8 +18,9 @@ public func nllLoss(
     _ logProbabilities: Tensor, target: [Int], weight: Tensor? = nil, ignoreIndex: Int = -100,
     reduction: Reduction = .mean
 ) -> Tensor {
-    smoothedNLL(logProbabilities, target: target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
-                labelSmoothing: 0)
+    smoothedNLL(
+        logProbabilities, target: target, weight: weight, ignoreIndex: ignoreIndex, reduction: reduction,
+        labelSmoothing: 0)
 }
 
 /// Cross-entropy between logits and class indices: `log_softmax` over dimension 1 followed by the negative
@@ -34,8 +35,9 @@ public func crossEntropy(
 ) -> Tensor {
     require(input.rank == 2, "cross_entropy expects logits [N, C], got shape \(input.shape)")
     require((0...1).contains(labelSmoothing), "cross_entropy: label_smoothing must be in [0, 1], got \(labelSmoothing)")
-    return smoothedNLL(logSoftmax(input, dim: 1), target: target, weight: weight, ignoreIndex: ignoreIndex,
-                       reduction: reduction, labelSmoothing: labelSmoothing)
+    return smoothedNLL(
+        logSoftmax(input, dim: 1), target: target, weight: weight, ignoreIndex: ignoreIndex,
+        reduction: reduction, labelSmoothing: labelSmoothing)
 }
 
 /// The negative log-likelihood with optional label smoothing over log-probabilities `[N, C]`.

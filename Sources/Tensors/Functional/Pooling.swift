@@ -8,8 +8,9 @@ public func maxPool2d(
     _ input: Tensor, kernelSize: IntPair, stride: IntPair? = nil, padding: IntPair = 0, dilation: IntPair = 1
 ) -> Tensor {
     require(input.rank == 4, "max_pool2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-    require(padding.height * 2 <= kernelSize.height && padding.width * 2 <= kernelSize.width,
-                 "max_pool2d: padding \(padding) should be at most half of kernel size \(kernelSize)")
+    require(
+        padding.height * 2 <= kernelSize.height && padding.width * 2 <= kernelSize.width,
+        "max_pool2d: padding \(padding) should be at most half of kernel size \(kernelSize)")
     let stride = stride ?? kernelSize
     require(kernelSize.height > 0 && kernelSize.width > 0, "max_pool2d: kernel size \(kernelSize) must be positive")
     require(stride.height > 0 && stride.width > 0, "max_pool2d: stride \(stride) should be greater than zero")
@@ -20,8 +21,9 @@ public func maxPool2d(
         outChannels: input.shape[1], kernelHeight: kernelSize.height, kernelWidth: kernelSize.width,
         strideH: stride.height, strideW: stride.width, padH: padding.height, padW: padding.width,
         dilationH: dilation.height, dilationW: dilation.width)
-    require(geometry.outHeight > 0 && geometry.outWidth > 0,
-                 "max_pool2d: input \(input.shape) is too small for kernel \(kernelSize)")
+    require(
+        geometry.outHeight > 0 && geometry.outWidth > 0,
+        "max_pool2d: input \(input.shape) is too small for kernel \(kernelSize)")
     let outputShape = [geometry.batch, geometry.inChannels, geometry.outHeight, geometry.outWidth]
     let output = Tensor.uninitialized(outputShape)
     guard wouldRecord([input]) else {
@@ -29,12 +31,14 @@ public func maxPool2d(
         return output
     }
     let indexBuffer = IndexBuffer(UnsafeMutablePointer<Int32>.allocate(capacity: max(output.count, 1)))
-    MaxPoolKernel.forward(input: input.pointer, output: output.pointer, indices: indexBuffer.pointer, geometry: geometry)
+    MaxPoolKernel.forward(
+        input: input.pointer, output: output.pointer, indices: indexBuffer.pointer, geometry: geometry)
     let inputShape = input.shape
     record("MaxPool2DWithIndicesBackward", output: output, inputs: [input]) { gradOutput, _ in
         let gradInput = Tensor.uninitialized(inputShape)
-        MaxPoolKernel.backward(gradOutput: gradOutput.pointer, indices: indexBuffer.pointer,
-                               gradInput: gradInput.pointer, geometry: geometry)
+        MaxPoolKernel.backward(
+            gradOutput: gradOutput.pointer, indices: indexBuffer.pointer,
+            gradInput: gradInput.pointer, geometry: geometry)
         return [gradInput]
     }
     return output
@@ -53,18 +57,21 @@ private final class IndexBuffer {
 /// - Shapes: input `[N, C, H, W]`; result `[N, C, Ho, Wo]`.
 public func adaptiveAvgPool2d(_ input: Tensor, outputSize: IntPair) -> Tensor {
     require(input.rank == 4, "adaptive_avg_pool2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
-    require(outputSize.height > 0 && outputSize.width > 0,
-                 "adaptive_avg_pool2d: output size \(outputSize) must be positive")
+    require(
+        outputSize.height > 0 && outputSize.width > 0,
+        "adaptive_avg_pool2d: output size \(outputSize) must be positive")
     let (planes, height, width) = (input.shape[0] * input.shape[1], input.shape[2], input.shape[3])
     let (outHeight, outWidth) = (outputSize.height, outputSize.width)
     let output = Tensor.uninitialized([input.shape[0], input.shape[1], outHeight, outWidth])
-    AdaptiveAvgPoolKernel.forward(input: input.pointer, output: output.pointer, planes: planes, height: height,
-                                  width: width, outHeight: outHeight, outWidth: outWidth)
+    AdaptiveAvgPoolKernel.forward(
+        input: input.pointer, output: output.pointer, planes: planes, height: height,
+        width: width, outHeight: outHeight, outWidth: outWidth)
     let inputShape = input.shape
     record("AdaptiveAvgPool2DBackward", output: output, inputs: [input]) { gradOutput, _ in
         let gradInput = Tensor.uninitialized(inputShape)
-        AdaptiveAvgPoolKernel.backward(gradOutput: gradOutput.pointer, gradInput: gradInput.pointer, planes: planes,
-                                       height: height, width: width, outHeight: outHeight, outWidth: outWidth)
+        AdaptiveAvgPoolKernel.backward(
+            gradOutput: gradOutput.pointer, gradInput: gradInput.pointer, planes: planes,
+            height: height, width: width, outHeight: outHeight, outWidth: outWidth)
         return [gradInput]
     }
     return output

@@ -8,8 +8,9 @@ extension Tensor {
             require(known > 0 && count % known == 0, "reshape: cannot infer -1 in \(newShape) for \(count) elements")
             resolved[inferred] = count / known
         }
-        require(resolved.reduce(1, *) == count,
-                     "reshape: shape \(newShape) is invalid for a tensor of shape \(shape) (\(count) elements)")
+        require(
+            resolved.reduce(1, *) == count,
+            "reshape: shape \(newShape) is invalid for a tensor of shape \(shape) (\(count) elements)")
         let output = Tensor(shape: resolved, storage: storage, offset: offset)
         let inputShape = shape
         record("ViewBackward", output: output, inputs: [self]) { gradOutput, _ in [gradOutput.reshape(inputShape)] }

@@ -12,10 +12,12 @@ private func softmax(_ input: Tensor, dim: Int, log: Bool) -> Tensor {
     let output = Tensor.uninitialized(input.shape)
     SoftmaxKernel.forward(input.pointer, output.pointer, outer: outer, size: size, inner: inner, log: log)
     let saved = output.detach()
-    record(log ? "LogSoftmaxBackward" : "SoftmaxBackward", output: output, inputs: [input], saved: [saved]) { gradOutput, _ in
+    record(log ? "LogSoftmaxBackward" : "SoftmaxBackward", output: output, inputs: [input], saved: [saved]) {
+        gradOutput, _ in
         let gradInput = Tensor.uninitialized(saved.shape)
-        SoftmaxKernel.backward(gradOutput: gradOutput.pointer, output: saved.pointer, gradInput: gradInput.pointer,
-                               outer: outer, size: size, inner: inner, log: log)
+        SoftmaxKernel.backward(
+            gradOutput: gradOutput.pointer, output: saved.pointer, gradInput: gradInput.pointer,
+            outer: outer, size: size, inner: inner, log: log)
         return [gradInput]
     }
     return output

@@ -1,3 +1,5 @@
+// swift-format-ignore-file
+// A deliberately broken exercise, kept exactly as written: the grader test checks its error's file:line.
 // Reference solution of lesson 01 (graded by `workbench grade 1 --solution`).
 import NN
 import Tensors
