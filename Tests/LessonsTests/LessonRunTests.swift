@@ -48,3 +48,22 @@ struct LessonRunTests {
         #expect(!exercise.hints.isEmpty && !exercise.checks.isEmpty)
     }
 }
+
+@Suite("Lesson references")
+struct LessonReferenceErrorTests {
+    @Test("a missing reference file, or a missing key in it, is an error naming the file and the key")
+    func missingFileAndKey() throws {
+        let empty = FileManager.default.temporaryDirectory.appendingPathComponent("no-lessons-\(getpid())")
+        #expect { try LessonReferences(root: empty) } throws: {
+            "\($0)".contains(empty.appendingPathComponent(LessonReferences.relativePath).path)
+                && "\($0)".contains("missing")
+        }
+        let references = try LessonReferences(root: LessonRunTests.root)
+        #expect { try references.tensor("01-load/no_such_tensor") } throws: {
+            "\($0)".contains("lessons.h5") && "\($0)".contains("01-load/no_such_tensor")
+        }
+        #expect { try references.text("no_such_attribute", of: "01-load") } throws: {
+            "\($0)".contains("01-load@no_such_attribute")
+        }
+    }
+}
