@@ -306,10 +306,10 @@ extension Lessons {
                     "Scratch catches up once its statistics settle; the post's feature extractor "
                         + "(frozen_train) falls behind it, while the eval-mode one keeps its lead - its batch "
                         + "norms never drift to the 15 target images. Fine-tuning everything still wins.")
-                comparisons.append(
-                    sameNames(
-                        "settings that beat scratch after \(pytorch.epochs) epochs", beating,
-                        pytorchBeating))
+                // Shown, not compared: one 60-step scratch run is chaotic (its seeded initial weights and the
+                // core count's summation order both move it), so which settings beat it is not a stable check.
+                lines.append("settings that beat scratch after \(pytorch.epochs) epochs: ours "
+                             + "\(beating.joined(separator: ", ")), PyTorch's \(pytorchBeating.joined(separator: ", "))")
                 return StepOutcome(lines: lines, comparisons: comparisons)
             },
         ],
