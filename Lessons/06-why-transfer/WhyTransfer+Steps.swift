@@ -308,8 +308,9 @@ extension Lessons {
                         + "norms never drift to the 15 target images. Fine-tuning everything still wins.")
                 // Shown, not compared: one 60-step scratch run is chaotic (its seeded initial weights and the
                 // core count's summation order both move it), so which settings beat it is not a stable check.
-                lines.append("settings that beat scratch after \(pytorch.epochs) epochs: ours "
-                             + "\(beating.joined(separator: ", ")), PyTorch's \(pytorchBeating.joined(separator: ", "))")
+                lines.append(
+                    "settings that beat scratch after \(pytorch.epochs) epochs: ours "
+                        + "\(beating.joined(separator: ", ")), PyTorch's \(pytorchBeating.joined(separator: ", "))")
                 return StepOutcome(lines: lines, comparisons: comparisons)
             },
         ],
