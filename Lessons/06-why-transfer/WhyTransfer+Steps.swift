@@ -92,7 +92,7 @@ extension Lessons {
                 title: "Five settings: what each one trains, and in which mode",
                 pytorch: "for p in model.parameters(): p.requires_grad = False; model.fc = nn.Linear(96, 5); "
                     + "model.eval()  # frozen_eval",
-                swift: "let model = try experiment.makeModel(for: .featureExtractionEval, classes: 5); "
+                swift: "let model = try experiment.makeModel(for: .featureExtractionEval, classes: 5, seed: 0); "
                     + "TransferSetting.featureExtractionEval.enterTrainingMode(model)"
             ) { context in
                 let fixtures = try EmbeddedFixtures(root: context.root.path)
@@ -103,7 +103,7 @@ extension Lessons {
                 var trainable: [TransferSetting: [String]] = [:]
                 var counts: [TransferSetting: Int] = [:]
                 for setting in TransferSetting.allCases {
-                    let model = try experiment.makeModel(for: setting, classes: 5)
+                    let model = try experiment.makeModel(for: setting, classes: 5, seed: 0)
                     setting.enterTrainingMode(model)
                     trainable[setting] = model.namedParameters().filter { $0.1.requiresGrad }.map(\.0)
                     counts[setting] = model.parameterCount(trainableOnly: true)
@@ -204,8 +204,7 @@ extension Lessons {
                 guard let batch = try iterator.next()?.get() else { throw LessonError.missingState("batch") }
                 let validationLoader = DataLoader(validation, batchSize: 128, transform: transform, cacheDecoded: true)
                 // Scratch, seed 0, exactly as the experiment trains it.
-                ManualSeed.set(0)
-                let model = try experiment.makeModel(for: .scratch, classes: train.classes.count)
+                let model = try experiment.makeModel(for: .scratch, classes: train.classes.count, seed: 0)
                 let loader = DataLoader(
                     train, batchSize: experiment.budget.batchSize, shuffle: true, seed: 0,
                     transform: transform, cacheDecoded: true)

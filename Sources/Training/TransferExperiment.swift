@@ -38,13 +38,17 @@ public struct TransferExperiment {
     /// Decode, convert to RGB, scale to [0, 1], normalise as the model was pretrained.
     var transform: Compose { Compose([ToTensor(), Normalize(mean: fixtures.mean, std: fixtures.std)]) }
 
-    /// The model for `setting`: pretrained weights loaded strictly into a 5-class resnet18, then a new `fc`.
-    public func makeModel(for setting: TransferSetting, classes: Int) throws -> ResNet {
-        let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-        if setting.usesPretrainedWeights { try model.loadCheckpoint(path: fixtures.checkpointPath) }
-        model.fc = Linear(inFeatures: model.numFeatures, outFeatures: classes)
-        setting.configureParameters(model)
-        return model
+    /// The model for `setting`: pretrained weights loaded strictly into a 5-class resnet18, then a new `fc`, its
+    /// initial weights drawn from `seed`'s own sequence (``ManualSeed/withSeed(_:_:)``), so a run is the same
+    /// whatever else the process is doing.
+    public func makeModel(for setting: TransferSetting, classes: Int, seed: UInt64) throws -> ResNet {
+        try ManualSeed.withSeed(seed) {
+            let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
+            if setting.usesPretrainedWeights { try model.loadCheckpoint(path: fixtures.checkpointPath) }
+            model.fc = Linear(inFeatures: model.numFeatures, outFeatures: classes)
+            setting.configureParameters(model)
+            return model
+        }
     }
 
     /// Trains and evaluates every setting under every seed, reporting each run to `log` as it finishes.
@@ -58,8 +62,7 @@ public struct TransferExperiment {
         var runs: [Run] = []
         for setting in settings {
             for seed in seeds {
-                ManualSeed.set(seed)
-                let model = try makeModel(for: setting, classes: train.classes.count)
+                let model = try makeModel(for: setting, classes: train.classes.count, seed: seed)
                 let loader = DataLoader(
                     train, batchSize: budget.batchSize, shuffle: true, seed: seed,
                     transform: transform, cacheDecoded: true)

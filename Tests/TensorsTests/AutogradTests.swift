@@ -88,3 +88,23 @@ struct GradModeTests {
         #expect(x.grad?.toArray() == [2, 4, 6])
     }
 }
+
+@Suite("Manual seed")
+struct ManualSeedTests {
+    @Test("withSeed gives set(seed)'s streams, and other tasks' draws do not advance it")
+    func scopedSequence() async {
+        let scoped = ManualSeed.withSeed(7) { (0..<3).map { _ in ManualSeed.nextStream("w").symmetric(4, bound: 1) } }
+        ManualSeed.set(7)
+        let global = (0..<3).map { _ in ManualSeed.nextStream("w").symmetric(4, bound: 1) }
+        #expect(scoped == global)
+        // Draws from the process-wide sequence on other tasks, while a scoped block draws.
+        let isolated = await withTaskGroup(of: [[Float]]?.self) { group in
+            for _ in 0..<4 { group.addTask { for _ in 0..<200 { _ = ManualSeed.nextStream("noise") }; return nil } }
+            group.addTask { ManualSeed.withSeed(7) { (0..<3).map { _ in ManualSeed.nextStream("w").symmetric(4, bound: 1) } } }
+            var result: [[Float]] = []
+            for await value in group { if let value { result = value } }
+            return result
+        }
+        #expect(isolated == global)
+    }
+}
