@@ -120,8 +120,7 @@ extension Lessons {
                     "train_mode_single_image_exception_message",
                     of: "01-load/mistakes")
                 // A copy, so the running statistics of the model other steps use do not move.
-                let copy = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-                try copy.loadStateDict(model.stateDict())
+                let copy = try deepCopy(model)
                 copy.train()
                 let trainLogits = noGrad { copy(batch) }
                 model.eval()

@@ -20,9 +20,9 @@ extension Lessons {
             ) { context in
                 let fixtures = try EmbeddedFixtures(root: context.root.path)
                 context.state["fixtures"] = fixtures
-                let model = try freezeLessonModel(context, fixtures)
+                let model = try fixtures.pretrainedModel()
                 model.freeze()
-                model.fc = try freezeLessonHead(context, inFeatures: model.numFeatures)
+                model.fc = try context.references.recordedHead(inFeatures: model.numFeatures)
                 context.state["model"] = model
                 let counts = ParameterCounts(model)
                 let keys = model.stateDict().map { "\($0.key)\t\($0.value.shape)" }
@@ -53,8 +53,8 @@ extension Lessons {
                 swift: "model.fc = Linear(inFeatures: 96, outFeatures: 5); model.freeze()"
             ) { context in
                 let fixtures: EmbeddedFixtures = try context.value("fixtures")
-                let model = try freezeLessonModel(context, fixtures)
-                model.fc = try freezeLessonHead(context, inFeatures: model.numFeatures)
+                let model = try fixtures.pretrainedModel()
+                model.fc = try context.references.recordedHead(inFeatures: model.numFeatures)
                 model.freeze()
                 let counts = ParameterCounts(model)
                 return StepOutcome(
@@ -80,7 +80,7 @@ extension Lessons {
                 let model: ResNet = try context.value("model")
                 let batch = try freezeLessonBatch(context, fixtures)
                 context.state["batch"] = batch
-                let net = try freezeLessonCopy(model, fixtures)
+                let net = try deepCopy(model)
                 let before = stateSnapshot(net)
                 net.train()
                 _ = net(batch)
@@ -94,7 +94,7 @@ extension Lessons {
                 let fixtures: EmbeddedFixtures = try context.value("fixtures")
                 let model: ResNet = try context.value("model")
                 let batch: Tensor = try context.value("batch")
-                let net = try freezeLessonCopy(model, fixtures)
+                let net = try deepCopy(model)
                 let before = stateSnapshot(net)
                 net.eval()
                 _ = net(batch)
@@ -107,33 +107,6 @@ extension Lessons {
             },
         ],
         exercise: freezeExercise)
-
-    /// The embedded pretrained model, freshly loaded.
-    static func freezeLessonModel(_ context: LessonContext, _ fixtures: EmbeddedFixtures) throws -> ResNet {
-        let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-        try model.loadCheckpoint(path: fixtures.checkpointPath)
-        return model
-    }
-
-    /// The new head `Linear(96, 5)` with PyTorch's portable initial values (LESSONS.md "The new head").
-    static func freezeLessonHead(_ context: LessonContext, inFeatures: Int) throws -> Linear {
-        let weight = try context.references.tensor("04-train/initial/fc.weight")
-        let bias = try context.references.tensor("04-train/initial/fc.bias")
-        let head = Linear(inFeatures: inFeatures, outFeatures: weight.shape[0])
-        head.weight = Tensor(shape: weight.shape, values: weight.toArray(), requiresGrad: true)
-        head.bias = Tensor(shape: bias.shape, values: bias.toArray(), requiresGrad: true)
-        return head
-    }
-
-    /// A copy of the freeze-then-replace model (PyTorch's `copy.deepcopy`): same values, same requires_grad.
-    static func freezeLessonCopy(_ model: ResNet, _ fixtures: EmbeddedFixtures) throws -> ResNet {
-        let copy = resnet18(numClasses: model.fc.outFeatures, baseChannels: fixtures.baseChannels)
-        try copy.loadStateDict(model.stateDict())
-        for ((_, source), (_, target)) in zip(model.namedParameters(), copy.namedParameters()) {
-            target.requiresGrad = source.requiresGrad
-        }
-        return copy
-    }
 
     /// The recorded batch (`02-freeze/batchnorm` `images`), preprocessed as the model was trained.
     static func freezeLessonBatch(_ context: LessonContext, _ fixtures: EmbeddedFixtures) throws -> Tensor {

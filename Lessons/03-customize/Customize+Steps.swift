@@ -18,8 +18,7 @@ extension Lessons {
             ) { context in
                 let references = context.references
                 let fixtures = try EmbeddedFixtures(root: context.root.path)
-                let pretrained = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-                try pretrained.loadCheckpoint(path: fixtures.checkpointPath)
+                let pretrained = try fixtures.pretrainedModel()
                 context.state["pretrained"] = pretrained
                 context.state["fixtures"] = fixtures
                 let children = pretrained.namedChildren.map(\.0)
@@ -131,12 +130,9 @@ extension Lessons {
 
     /// A fresh freeze-then-replace model (lesson 02) from the pretrained one.
     static func frozenWithNewHead(_ context: LessonContext) throws -> ResNet {
-        let pretrained: ResNet = try context.value("pretrained")
-        let fixtures: EmbeddedFixtures = try context.value("fixtures")
-        let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-        try model.loadStateDict(pretrained.stateDict())
+        let model = try deepCopy(try context.value("pretrained"))
         model.freeze()
-        model.fc = try freezeLessonHead(context, inFeatures: model.numFeatures)
+        model.fc = try context.references.recordedHead(inFeatures: model.numFeatures)
         return model
     }
 

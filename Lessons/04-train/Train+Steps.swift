@@ -269,13 +269,9 @@ enum TrainLessonKit {
     /// The pretrained model, frozen, with PyTorch's new head (04-train/initial) and layer4 unfrozen, in train mode.
     static func startingModel(_ root: URL, _ references: LessonReferences) throws -> ResNet {
         let fixtures = try EmbeddedFixtures(root: root.path)
-        let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-        try model.loadCheckpoint(path: fixtures.checkpointPath)
+        let model = try fixtures.pretrainedModel()
         model.freeze()
-        let head = Linear(inFeatures: model.numFeatures, outFeatures: 5)
-        head.weight.assign(try references.tensor("04-train/initial/fc.weight"))
-        head.bias!.assign(try references.tensor("04-train/initial/fc.bias"))
-        model.fc = head
+        model.fc = try references.recordedHead(inFeatures: model.numFeatures)
         model.layer4.unfreeze()
         model.train()
         return model

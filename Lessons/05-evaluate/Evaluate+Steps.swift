@@ -85,8 +85,7 @@ extension Lessons {
                 let model: ResNet = try context.value("model")
                 let loader: DataLoader = try context.value("loader")
                 let targets: [Int] = try context.value("targets")
-                let copy = resnet18(numClasses: 5, baseChannels: model.baseChannels)
-                try copy.loadStateDict(model.stateDict())
+                let copy = try deepCopy(model)
                 copy.train()
                 let logits = try EvaluateLessonKit.logits(copy, loader)
                 let predicted = Trainer.argmaxRows(logits)
@@ -159,8 +158,7 @@ enum EvaluateLessonKit {
     /// and for `in_final_delta` keys `float32(checkpoint + final_delta)`. Returns it and how many entries were set.
     static func modelAfterTraining(_ root: URL, _ references: LessonReferences) throws -> (ResNet, Int) {
         let fixtures = try EmbeddedFixtures(root: root.path)
-        let model = resnet18(numClasses: fixtures.pretrainedClasses, baseChannels: fixtures.baseChannels)
-        try model.loadCheckpoint(path: fixtures.checkpointPath)
+        let model = try fixtures.pretrainedModel()
         model.fc = Linear(inFeatures: model.numFeatures, outFeatures: 5)
         let state = Dictionary(model.stateDict().map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
         var entries: [(key: String, value: Tensor)] = []
