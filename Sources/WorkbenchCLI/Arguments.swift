@@ -1,5 +1,6 @@
 import ArgumentParser
 import Benchmarks
+import Lessons
 import NN
 
 // Choices parsed by swift-argument-parser: `--help` lists them and a bad value is rejected before `run()`.
@@ -44,4 +45,9 @@ struct BenchShape: ExpressibleByArgument, CustomStringConvertible {
 /// Rejects a value below `minimum` with a message naming the flag.
 func require(_ value: Int, atLeast minimum: Int, flag: String) throws {
     guard value >= minimum else { throw ValidationError("\(flag) must be at least \(minimum), got \(value)") }
+}
+
+/// The lesson a command-line argument names (a number or a folder name), or a usage error listing the range.
+func lessonArgument(_ name: String) throws -> Lesson {
+    do { return try Lessons.named(name) } catch { throw ValidationError("\(error)") }
 }

@@ -30,10 +30,7 @@ struct Grade: AsyncParsableCommand {
 
     func run() async throws {
         let rootURL = try root.resolved()
-        let lessons: [Lesson]
-        do { lessons = lesson == "all" ? Lessons.all : [try Lessons.named(lesson)] } catch {
-            throw ValidationError("\(error)")
-        }
+        let lessons = lesson == "all" ? Lessons.all : [try lessonArgument(lesson)]
         var variant = ExerciseVariant.learner
         if solution { variant = .solution }
         if !file.isEmpty {

@@ -11,8 +11,7 @@ struct Hint: ParsableCommand {
 
     func run() throws {
         let rootURL = try root.resolved()
-        let chosen: Lesson
-        do { chosen = try Lessons.named(lesson) } catch { throw ValidationError("\(error)") }
+        let chosen = try lessonArgument(lesson)
         var progress = LearnerProgress.load(root: rootURL)
         var entry = progress.exercises[chosen.exercise.id] ?? LearnerProgress.Entry()
         let hints = chosen.exercise.hints

@@ -16,8 +16,7 @@ struct LessonCommand: ParsableCommand {
     @Flag(help: "Wait for Enter between steps.") var step = false
 
     func run() throws {
-        let chosen: Lesson
-        do { chosen = try Lessons.named(lesson) } catch { throw ValidationError("\(error)") }
+        let chosen = try lessonArgument(lesson)
         let passed = try LessonRunner.run(
             chosen, root: try root.resolved(),
             pause: {

@@ -12,8 +12,7 @@ struct Reset: ParsableCommand {
 
     func run() throws {
         let rootURL = try root.resolved()
-        let chosen: Lesson
-        do { chosen = try Lessons.named(lesson) } catch { throw ValidationError("\(error)") }
+        let chosen = try lessonArgument(lesson)
         let manager = FileManager.default
         for name in chosen.exercise.files {
             let template = rootURL.appendingPathComponent("\(chosen.exercise.templateFolder)/\(name).start")

@@ -22,7 +22,7 @@ struct Watch: AsyncParsableCommand {
         var progress = LearnerProgress.load(root: rootURL)
         let chosen: Lesson
         if let lesson {
-            do { chosen = try Lessons.named(lesson) } catch { throw ValidationError("\(error)") }
+            chosen = try lessonArgument(lesson)
         } else {
             chosen =
                 Lessons.all.first { lesson in
