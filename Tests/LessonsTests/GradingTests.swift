@@ -26,6 +26,25 @@ struct GradingTests {
         }
     }
 
+    @Test("a check that hangs is stopped at its time limit and fails with a message; the others still run")
+    func hangIsStopped() async throws {
+        let exercise = try Lessons.named("01-load").exercise
+        let limited = ExerciseSpec(
+            lesson: exercise.lesson, id: exercise.id, title: exercise.title, files: exercise.files,
+            checks: exercise.checks.map { check in
+                ExerciseCheck(id: check.id, name: check.name, points: check.points, timeLimitSeconds: 3,
+                              recognizeCrash: check.recognizeCrash, evaluate: check.evaluate)
+            }, hints: exercise.hints)
+        let file = Self.root.appendingPathComponent("Tests/LessonsTests/Hangs/Preprocess.swift").path
+        let start = Date()
+        let grade = await Self.grader.grade(limited, variant: .files(["Preprocess.swift": file]))
+        let report = GradeReport([grade]).text()
+        #expect(Date().timeIntervalSince(start) < 120, "the grader itself must not hang")
+        #expect(grade.checks[0].isFullMarks, Comment(rawValue: report))
+        #expect(grade.checks[1].points == 0 && grade.checks[1].diagnosis.contains("did not finish within 3 s"),
+                Comment(rawValue: report))
+    }
+
     /// One mutated solution: its folder, with the exercise's files and expected.json.
     struct Mutant: CustomStringConvertible, Sendable {
         let lesson: String
