@@ -122,7 +122,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Golden", "NN", "Tensors", "Checkpoints"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden"], swiftSettings: swiftSettings),
-        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"], exclude: ["Mutants", "Hangs"],
+        .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"],
+                    exclude: ["Mutants", "Hangs"],
                     swiftSettings: swiftSettings),
     ]
 )

@@ -32,8 +32,9 @@ struct GradingTests {
         let limited = ExerciseSpec(
             lesson: exercise.lesson, id: exercise.id, title: exercise.title, files: exercise.files,
             checks: exercise.checks.map { check in
-                ExerciseCheck(id: check.id, name: check.name, points: check.points, timeLimitSeconds: 3,
-                              recognizeCrash: check.recognizeCrash, evaluate: check.evaluate)
+                ExerciseCheck(
+                    id: check.id, name: check.name, points: check.points, timeLimitSeconds: 3,
+                    recognizeCrash: check.recognizeCrash, evaluate: check.evaluate)
             }, hints: exercise.hints)
         let file = Self.root.appendingPathComponent("Tests/LessonsTests/Hangs/Preprocess.swift").path
         let start = Date()
@@ -41,8 +42,9 @@ struct GradingTests {
         let report = GradeReport([grade]).text()
         #expect(Date().timeIntervalSince(start) < 120, "the grader itself must not hang")
         #expect(grade.checks[0].isFullMarks, Comment(rawValue: report))
-        #expect(grade.checks[1].points == 0 && grade.checks[1].diagnosis.contains("did not finish within 3 s"),
-                Comment(rawValue: report))
+        #expect(
+            grade.checks[1].points == 0 && grade.checks[1].diagnosis.contains("did not finish within 3 s"),
+            Comment(rawValue: report))
     }
 
     /// One mutated solution: its folder, with the exercise's files and expected.json.

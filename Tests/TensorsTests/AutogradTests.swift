@@ -99,7 +99,12 @@ struct ManualSeedTests {
         #expect(scoped == global)
         // Draws from the process-wide sequence on other tasks, while a scoped block draws.
         let isolated = await withTaskGroup(of: [[Float]]?.self) { group in
-            for _ in 0..<4 { group.addTask { for _ in 0..<200 { _ = ManualSeed.nextStream("noise") }; return nil } }
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<200 { _ = ManualSeed.nextStream("noise") }
+                    return nil
+                }
+            }
             group.addTask { ManualSeed.withSeed(7) { (0..<3).map { _ in ManualSeed.nextStream("w").symmetric(4, bound: 1) } } }
             var result: [[Float]] = []
             for await value in group { if let value { result = value } }
