@@ -105,7 +105,9 @@ struct ManualSeedTests {
                     return nil
                 }
             }
-            group.addTask { ManualSeed.withSeed(7) { (0..<3).map { _ in ManualSeed.nextStream("w").symmetric(4, bound: 1) } } }
+            group.addTask {
+                ManualSeed.withSeed(7) { (0..<3).map { _ in ManualSeed.nextStream("w").symmetric(4, bound: 1) } }
+            }
             var result: [[Float]] = []
             for await value in group { if let value { result = value } }
             return result
