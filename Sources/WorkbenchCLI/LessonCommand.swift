@@ -13,14 +13,15 @@ struct LessonCommand: ParsableCommand {
 
     @OptionGroup var root: RootOption
     @Argument(help: "The lesson: its number (1) or folder name (01-load).") var lesson: String
-    @Flag(help: "Wait for Enter between steps.") var step = false
+    @Flag(help: "Wait for Enter between steps (on a terminal).") var step = false
 
     func run() throws {
         let chosen = try lessonArgument(lesson)
         let passed = try LessonRunner.run(
             chosen, root: try root.resolved(),
             pause: {
-                guard step else { return }
+                // Pausing needs someone to press Enter: with no terminal on standard input the steps just run.
+                guard step, isatty(STDIN_FILENO) != 0 else { return }
                 FileHandle.standardError.write(Data("  (Enter for the next step)".utf8))
                 _ = readLine()
             }, print: { print($0) })
