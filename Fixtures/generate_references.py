@@ -117,6 +117,8 @@ def parse_arguments(argv: list[str]) -> argparse.Namespace:
         command.add_argument("--out", type=Path, default=subcommand.default_out,
                              help=f"output file or folder (default: {subcommand.default_out.relative_to(FIXTURES.parent)})")
         command.add_argument("--seed", type=int, default=0, help="base seed; each case adds crc32(name) (default 0)")
+        if name == "traces":
+            command.add_argument("--only", default="", help="record only these committed traces (comma-separated)")
     return parser.parse_args(argv)
 
 

@@ -8,6 +8,8 @@ so the Swift replay rebuilds the same model from `init_seed` instead of loading 
 
 from __future__ import annotations
 
+import argparse
+
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -274,6 +276,7 @@ class TraceSpec:
     steps: int
     forward_subset: list[str] | None = None
     grads_subset: list[str] | None = None
+    zero_init_residual: bool = False
 
 
 SMALL_WIDTH = 2
@@ -301,6 +304,12 @@ COMMITTED_TRACES: list[TraceSpec] = [
     _small("resnet18", 32, "full", {"optimizer": "adamw", "lr": 1e-3, "weight_decay": 1e-2}, "adamw"),
     TraceSpec("resnet18_w64_s224_full_steps0", "resnet18", 64, 1000, 224, 2, "full", SGD, 0,
               FULL_WIDTH_FORWARD, FULL_WIDTH_GRADS),
+    # zero_init_residual=True: the last batch norm of every residual branch starts at weight 0 (the replay must
+    # zero them too after the portable initialisation).
+    TraceSpec("resnet18_w2_s32_full_sgd_zero_init", "resnet18", SMALL_WIDTH, 5, 32, 4, "full", SGD, 3,
+              zero_init_residual=True),
+    TraceSpec("resnet50_w2_s32_full_sgd_zero_init", "resnet50", SMALL_WIDTH, 5, 32, 4, "full", SGD, 3,
+              zero_init_residual=True),
 ]
 
 
@@ -312,16 +321,31 @@ def generate_traces(out: Path, seed: int, argv: list[str]) -> None:
     names = [spec.name for spec in COMMITTED_TRACES]
     if len(set(names)) != len(names):
         raise ValueError("duplicate trace names in COMMITTED_TRACES")
+    only, _ = _only_parser().parse_known_args(argv)
+    chosen = COMMITTED_TRACES
+    if only.only:
+        wanted = only.only.split(",")
+        unknown = sorted(set(wanted) - set(names))
+        if unknown:
+            raise ValueError(f"--only names traces that are not committed: {', '.join(unknown)}")
+        chosen = [spec for spec in COMMITTED_TRACES if spec.name in wanted]
     out.mkdir(parents=True, exist_ok=True)
     total = 0
-    for spec in COMMITTED_TRACES:
+    for spec in chosen:
         path = out / f"{spec.name}.h5"
         record_trace(path, spec.model, spec.base_width, spec.num_classes, spec.input_size, spec.batch,
                      spec.configuration, spec.optimizer, spec.steps, seed, spec.forward_subset, spec.grads_subset,
-                     root=provenance(seed, shlex.join(argv)))
+                     zero_init_residual=spec.zero_init_residual, root=provenance(seed, shlex.join(argv)))
         total += path.stat().st_size
         print(f"wrote {path.name} ({path.stat().st_size} bytes)", flush=True)
     stale = sorted(path.name for path in out.glob("*.h5") if path.stem not in names)
     if stale:
         print(f"note: {out} also holds files that are not committed traces: {', '.join(stale)}")
-    print(f"wrote {len(COMMITTED_TRACES)} traces to {out} ({total} bytes) in {time.perf_counter() - started:.1f} s")
+    print(f"wrote {len(chosen)} traces to {out} ({total} bytes) in {time.perf_counter() - started:.1f} s")
+
+
+def _only_parser() -> argparse.ArgumentParser:
+    """`traces --only NAME[,NAME...]`: record just those committed traces (the others stay as they are)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--only", default="")
+    return parser

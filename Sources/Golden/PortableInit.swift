@@ -8,9 +8,11 @@ import Tensors
 /// - batch norm `weight = u * 0.5 + 0.75`, `bias`, `running_mean = (u * 2 - 1) * 0.2`, `running_var = u + 0.5`,
 ///   `num_batches_tracked = 0`;
 /// - linear `weight` and `bias` `(u * 2 - 1) / sqrt(in)`.
+/// With `zeroInitResidual`, the last batch norm of every residual branch (BasicBlock.bn2, Bottleneck.bn3) then
+/// gets weight 0, as torchvision's `zero_init_residual=True` and `portable_init_` do.
 public enum PortableInit {
     /// Overwrites every parameter and buffer of `model` in place.
-    public static func apply(to model: Module, seed: UInt64) {
+    public static func apply(to model: Module, seed: UInt64, zeroInitResidual: Bool = false) {
         for (path, module) in model.namedModules() {
             let key = { (name: String) in path.isEmpty ? name : "\(path).\(name)" }
             let stream = { (name: String) in PortableRandom(name: key(name), seed: seed) }
@@ -34,6 +36,15 @@ public enum PortableInit {
                 if let bias = linear.bias { fill(bias, stream("bias").symmetric(bias.count, bound: bound)) }
             default:
                 continue
+            }
+        }
+        guard zeroInitResidual else { return }
+        for (_, module) in model.namedModules() {
+            if let block = module as? BasicBlock, let weight = block.bn2.weight {
+                fill(weight, [Float](repeating: 0, count: weight.count))
+            }
+            if let block = module as? Bottleneck, let weight = block.bn3.weight {
+                fill(weight, [Float](repeating: 0, count: weight.count))
             }
         }
     }

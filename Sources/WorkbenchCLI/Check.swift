@@ -28,6 +28,7 @@ struct Check: ParsableCommand {
     var weights: String?
 
     @OptionGroup var root: RootOption
+    @OptionGroup var unwrapOptions: UnwrapOptions
 
     func run() throws {
         var failed = 0
@@ -38,7 +39,9 @@ struct Check: ParsableCommand {
             var initialState: [(key: String, value: Tensor)]?
             if let weights {
                 let model = try TraceReplay.makeModel(trace.configuration, path: path)
-                try model.loadCheckpoint(path: weights)
+                try unwrapOptions.withCommandLineRemedies {
+                    try model.loadCheckpoint(path: weights, options: unwrapOptions.loadOptions)
+                }
                 initialState = model.stateDict()
             }
             let report = try TraceReport(trace: trace, initialState: initialState)

@@ -12,7 +12,9 @@ struct Convert: ParsableCommand {
     @OptionGroup var unwrapOptions: UnwrapOptions
 
     func run() throws {
-        let stateDict = try Checkpoint.load(path: input, options: unwrapOptions.loadOptions)
+        let stateDict = try unwrapOptions.withCommandLineRemedies {
+            try Checkpoint.load(path: input, options: unwrapOptions.loadOptions)
+        }
         try Checkpoint.save(stateDict, to: output)
         print("wrote \(stateDict.count) tensors to \(output) (\(try Checkpoint.detectFormat(path: output)))")
     }

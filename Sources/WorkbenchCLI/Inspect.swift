@@ -27,10 +27,15 @@ struct Inspect: ParsableCommand {
     }
 
     func run() throws {
-        print(try CheckpointSummary(path: file, options: unwrapOptions.loadOptions).text())
+        print(
+            try unwrapOptions.withCommandLineRemedies {
+                try CheckpointSummary(path: file, options: unwrapOptions.loadOptions).text()
+            })
         guard let model else { return }
         let network = model.make(numClasses: numClasses, baseChannels: baseChannels)
-        try network.loadCheckpoint(path: file, options: unwrapOptions.loadOptions)
+        try unwrapOptions.withCommandLineRemedies {
+            try network.loadCheckpoint(path: file, options: unwrapOptions.loadOptions)
+        }
         print("loaded into \(model.rawValue) (strict): \(network.parameterCount()) parameters, all keys matched")
     }
 }

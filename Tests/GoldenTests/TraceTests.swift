@@ -25,6 +25,7 @@ struct TraceTests {
         }
         #expect(Self.traces.contains { $0.contains("adam") })
         #expect(Self.traces.contains { $0.contains("nesterov") })
+        #expect(Self.traces.contains { $0.contains("zero_init") })
     }
 
     @Test("trace replays within tolerance", arguments: traces)
@@ -38,12 +39,16 @@ struct TraceTests {
     func badTraces() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-trace-\(getpid()).h5").path
         defer { try? FileManager.default.removeItem(atPath: path) }
-        func write(model: String, inputShape: [Int]?, target: Bool) throws {
+        func write(
+            model: String, inputShape: [Int]?, target: Bool, targets: [Int64] = [0, 1], initSeed: Int64 = 0
+        )
+            throws
+        {
             let file = try HDF5File(path: path, mode: .create)
             let attributes: [String: HDF5AttributeValue] = [
                 "kind": .string("trace"), "model": .string(model), "base_width": .int64(2), "num_classes": .int64(3),
                 "input_size": .int64(32), "batch": .int64(2), "configuration": .string("full"),
-                "optimizer": .string("sgd"), "lr": .float64(0.1), "steps": .int64(1), "init_seed": .int64(0),
+                "optimizer": .string("sgd"), "lr": .float64(0.1), "steps": .int64(1), "init_seed": .int64(initSeed),
             ]
             for (key, value) in attributes { try file.root.setAttribute(key, value) }
             if let inputShape {
@@ -51,7 +56,7 @@ struct TraceTests {
                     "input",
                     HDF5Array(shape: inputShape, values: [Float](repeating: 0.5, count: inputShape.reduce(1, *))))
             }
-            if target { try file.root.write("target", HDF5Array(shape: [2], values: [Int64(0), 1])) }
+            if target { try file.root.write("target", HDF5Array(shape: [targets.count], values: targets)) }
         }
         try write(model: "resnet1000", inputShape: [2, 3, 32, 32], target: true)
         #expect { try TraceReport(trace: try TraceFile(path: path)) } throws: {
@@ -65,5 +70,18 @@ struct TraceTests {
         #expect { try TraceReport(trace: try TraceFile(path: path)) } throws: { "\($0)".contains("'target'") }
         try write(model: "resnet18", inputShape: [2, 3, 32, 32], target: true)
         #expect { try TraceReport(trace: try TraceFile(path: path)) } throws: { "\($0)".contains("'forward'") }
+        // Malformed metadata is a message naming the file and the value, never a trap.
+        try write(model: "resnet18", inputShape: [2, 3, 32, 32], target: true, initSeed: -1)
+        #expect { try TraceFile(path: path) } throws: {
+            "\($0)".contains(path) && "\($0)".contains("'init_seed' is -1, expected at least 0")
+        }
+        try write(model: "resnet18", inputShape: [2, 3, 32, 32], target: true, targets: [0, 1, 2])
+        #expect { try TraceReport(trace: try TraceFile(path: path)) } throws: {
+            "\($0)".contains("3 targets for a batch of 2")
+        }
+        try write(model: "resnet18", inputShape: [2, 3, 32, 32], target: true, targets: [0, 7])
+        #expect { try TraceReport(trace: try TraceFile(path: path)) } throws: {
+            "\($0)".contains("target 7 is outside 0..<3")
+        }
     }
 }

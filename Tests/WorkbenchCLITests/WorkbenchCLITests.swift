@@ -104,6 +104,22 @@ struct WorkbenchCLITests {
         #expect(classes.status == 64 && classes.firstLine == "Error: --num-classes must be at least 1, got 0")
     }
 
+    @Test("a wrapped or DataParallel checkpoint's error names the flag that loads it, and the flag does")
+    func checkpointRemediesNameFlags() throws {
+        let wrapped = Self.fixture("Fixtures/checkpoints/legacy_wrapped_model.pth")
+        let refused = try Self.workbench("inspect", wrapped)
+        #expect(refused.status == 1 && refused.firstLine.contains("pass --unwrap"), Comment(rawValue: refused.stderr))
+        #expect(!refused.stderr.contains("unwrapKey:") && !refused.stderr.contains("unwrap: true"))
+        #expect(try Self.workbench("inspect", wrapped, "--unwrap").status == 0)
+        let parallel = Self.fixture("Fixtures/checkpoints/zip_dataparallel.pth")
+        let prefixed = try Self.workbench("inspect", parallel)
+        #expect(
+            prefixed.status == 1 && prefixed.firstLine.contains("pass --strip-prefix module."),
+            Comment(rawValue: prefixed.stderr))
+        #expect(!prefixed.stderr.contains("stripPrefix:") && !prefixed.stderr.contains("keepPrefixedKeys:"))
+        #expect(try Self.workbench("inspect", parallel, "--strip-prefix", "module.").status == 0)
+    }
+
     @Test("convert writes safetensors; an unreadable input is named")
     func convert() throws {
         let output = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(getpid()).safetensors").path

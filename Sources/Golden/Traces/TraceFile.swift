@@ -58,6 +58,16 @@ public struct TraceFile {
             }
             return Int(number)
         }
+        func natural(_ key: String, atLeast minimum: Int) throws -> Int {
+            let number = try integer(key)
+            guard number >= minimum else {
+                throw TraceError.malformed(
+                    path: path, item: "/",
+                    detail: "attribute '\(key)' is \(number), "
+                        + "expected at least \(minimum)")
+            }
+            return number
+        }
         func real(_ key: String, default fallback: Double) throws -> Double {
             switch attributes[key] {
             case nil: return fallback
@@ -72,13 +82,16 @@ public struct TraceFile {
             throw TraceError.malformed(path: path, item: "/", detail: "attribute 'kind' is not 'trace'")
         }
         configuration = Configuration(
-            model: try string("model"), baseWidth: try integer("base_width"), numClasses: try integer("num_classes"),
-            zeroInitResidual: try integer("zero_init_residual", default: 0) != 0, inputSize: try integer("input_size"),
-            batch: try integer("batch"), configuration: try string("configuration"), optimizer: try string("optimizer"),
+            model: try string("model"), baseWidth: try natural("base_width", atLeast: 1),
+            numClasses: try natural("num_classes", atLeast: 1),
+            zeroInitResidual: try integer("zero_init_residual", default: 0) != 0,
+            inputSize: try natural("input_size", atLeast: 1),
+            batch: try natural("batch", atLeast: 1), configuration: try string("configuration"),
+            optimizer: try string("optimizer"),
             lr: try real("lr", default: 0), momentum: try real("momentum", default: 0),
             dampening: try real("dampening", default: 0), nesterov: try integer("nesterov", default: 0) != 0,
             weightDecay: try real("weight_decay", default: 0), betas: betas, eps: try real("eps", default: 1e-8),
-            steps: try integer("steps"), initSeed: UInt64(try integer("init_seed")),
+            steps: try natural("steps", atLeast: 0), initSeed: UInt64(try natural("init_seed", atLeast: 0)),
             forwardSubset: try integer("forward_subset", default: 0) != 0,
             gradsSubset: try integer("grads_subset", default: 0) != 0)
     }

@@ -66,7 +66,7 @@ public enum TraceReplay {
     public static func run(_ trace: TraceFile, initialState: [(key: String, value: Tensor)]? = nil) throws -> [Check] {
         let c = trace.configuration
         let model = try makeModel(c, path: trace.path)
-        PortableInit.apply(to: model, seed: c.initSeed)
+        PortableInit.apply(to: model, seed: c.initSeed, zeroInitResidual: c.zeroInitResidual)
         if let initialState { try model.loadStateDict(initialState) }
         try setting(c, path: trace.path).apply(to: model)
         let inputShape = [c.batch, 3, c.inputSize, c.inputSize]
@@ -78,6 +78,16 @@ public enum TraceReplay {
         }
         guard trace.root.contains("target") else { throw TraceError.missing(path: trace.path, item: "target") }
         let target = try trace.root.read("target", as: Int64.self).values.map { Int($0) }
+        guard target.count == c.batch else {
+            throw TraceError.malformed(
+                path: trace.path, item: "target",
+                detail: "\(target.count) targets for a batch of \(c.batch)")
+        }
+        if let bad = target.first(where: { !(0..<c.numClasses).contains($0) }) {
+            throw TraceError.malformed(
+                path: trace.path, item: "target",
+                detail: "target \(bad) is outside 0..<\(c.numClasses) (num_classes)")
+        }
         let initial = Dictionary(model.stateDict().map { ($0.key, $0.value.copy()) }, uniquingKeysWith: { a, _ in a })
         let step = try makeOptimizer(c, parameters: model.trainableParameters(), path: trace.path)
         var checks: [Check] = []
