@@ -42,6 +42,12 @@ public enum LessonRunner {
         return passed
     }
 
+    /// Every comparison of every step, in order, without printing (what `workbench regress` replays).
+    public static func comparisons(_ lesson: Lesson, root: URL) throws -> [TensorComparison] {
+        let context = try LessonContext(root: root)
+        return try lesson.steps.flatMap { try $0.run(context).comparisons }
+    }
+
     /// `vs PyTorch: logits [1, 5]: max abs 1.2e-06, max rel 3.1e-07 (tolerance atol 1.6e-05, rtol 1e-05): pass`.
     static func describe(_ c: TensorComparison) -> String {
         let shape = c.expectedShape.isEmpty ? "" : " \(c.expectedShape)"

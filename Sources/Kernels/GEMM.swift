@@ -79,4 +79,8 @@ public enum BLASThreading {
 
     /// The threads GEMMs use: one OpenBLAS thread per block, one block per core.
     public static var threads: Int { Parallelism.cores }
+
+    /// The kernel OpenBLAS chose for this CPU (`openblas_get_corename`: e.g. `Haswell`, `SkylakeX`, `Zen`), which
+    /// `OPENBLAS_CORETYPE` overrides.
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 }

@@ -81,6 +81,20 @@ struct WorkbenchCLITests {
         #expect(missing.status == 64 && missing.firstLine.contains("/nonexistent/ops.h5"))
     }
 
+    @Test("regress summarises the families it replays, in JSON and JUnit too; a filter matching nothing is refused")
+    func regress() throws {
+        let json = try Self.workbench("regress", "--filter", "relu", "--format", "json")
+        #expect(json.status == 0, Comment(rawValue: json.stdout + json.stderr))
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let families = object?["families"] as? [[String: Any]]
+        #expect(families?.map { $0["name"] as? String } == ["ops"])
+        #expect((object?["run"] as? [String: String])?["BLAS core"] != nil)
+        let junit = try Self.workbench("regress", "--filter", "ops/max_pool2d", "--format", "junit")
+        #expect(junit.status == 0 && junit.stdout.contains("<testsuite name=\"ops\" tests=\"9\" failures=\"0\">"))
+        let none = try Self.workbench("regress", "--filter", "no-such-case")
+        #expect(none.status == 64 && none.firstLine.contains("no stored reference matches --filter 'no-such-case'"))
+    }
+
     @Test("check replays a trace; a missing trace is named")
     func check() throws {
         let ok = try Self.workbench(

@@ -1,0 +1,157 @@
+import Foundation
+
+/// What `workbench regress` prints: per family of stored PyTorch references (op cases, traces, lessons, ...) the
+/// cases and tensors replayed, the worst error relative to its tolerance and the failures, with the first divergence
+/// of each failing case; and the provenance of the run beside that of the references. Text for a person, JSON for
+/// tools, JUnit XML for CI.
+public struct RegressionReport: Sendable {
+    public enum Format: String, CaseIterable, Sendable {
+        case text, json, junit
+    }
+
+    /// One replayed case: its name, how many tensors it compared, how close the closest came to its tolerance, and
+    /// the first divergence (nil when it passed).
+    public struct Case: Sendable {
+        public let name: String
+        public let tensors: Int
+        public let worstViolation: Float
+        public let firstDivergence: String?
+
+        public init(name: String, comparisons: [TensorComparison]) {
+            self.name = name
+            tensors = comparisons.count
+            worstViolation = comparisons.map(\.worstViolation).max() ?? 0
+            firstDivergence = comparisons.first { !$0.passed }.map(\.description)
+        }
+
+        /// A case that could not be replayed at all (a malformed file, a missing key).
+        public init(name: String, error: Error) {
+            self.name = name
+            tensors = 0
+            worstViolation = .infinity
+            firstDivergence = "could not be replayed: \(error)"
+        }
+
+        public var passed: Bool { firstDivergence == nil }
+    }
+
+    public struct Family: Sendable {
+        public let name: String
+        public let cases: [Case]
+
+        public init(name: String, cases: [Case]) {
+            self.name = name
+            self.cases = cases
+        }
+
+        public var tensors: Int { cases.reduce(0) { $0 + $1.tensors } }
+        public var failures: [Case] { cases.filter { !$0.passed } }
+        public var worstViolation: Float { cases.map(\.worstViolation).max() ?? 0 }
+    }
+
+    public let families: [Family]
+    /// The run: engine commit, machine, CPU flags, BLAS core, threads.
+    public let run: [(key: String, value: String)]
+    /// The references: per file, the torch version and the generator's arguments, and any version warning.
+    public let references: [String]
+    /// Families of stored references this command does not replay (yet); the test suite does.
+    public let notReplayed: [String]
+
+    public init(families: [Family], run: [(key: String, value: String)], references: [String], notReplayed: [String]) {
+        self.families = families
+        self.run = run
+        self.references = references
+        self.notReplayed = notReplayed
+    }
+
+    public var passed: Bool { families.allSatisfy { $0.failures.isEmpty } && !families.isEmpty }
+
+    public func rendered(_ format: Format) -> String {
+        switch format {
+        case .text: return text()
+        case .json: return json()
+        case .junit: return junit()
+        }
+    }
+
+    public func text() -> String {
+        var lines = ["family        cases  tensors  worst/tol  failures"]
+        for family in families {
+            lines.append(
+                pad(family.name, 14) + pad("\(family.cases.count)", 7) + pad("\(family.tensors)", 9)
+                    + pad(String(format: "%.2f", Double(family.worstViolation)), 11) + "\(family.failures.count)")
+        }
+        for family in families {
+            for failure in family.failures {
+                lines.append("FAIL \(family.name) \(failure.name): \(failure.firstDivergence ?? "")")
+            }
+        }
+        if !notReplayed.isEmpty {
+            lines.append(
+                "not replayed by this command (the test suite replays them): "
+                    + notReplayed.joined(separator: ", "))
+        }
+        lines.append("run: " + run.map { "\($0.key) \($0.value)" }.joined(separator: "; "))
+        for reference in references { lines.append("reference: \(reference)") }
+        let failing = families.reduce(0) { $0 + $1.failures.count }
+        let cases = families.reduce(0) { $0 + $1.cases.count }
+        lines.append(failing == 0 ? "\(cases) cases: all passed" : "\(cases) cases: \(failing) FAILED")
+        return lines.joined(separator: "\n")
+    }
+
+    public func json() -> String {
+        let object: [String: Any] = [
+            "passed": passed,
+            "families": families.map { family in
+                [
+                    "name": family.name, "cases": family.cases.count, "tensors": family.tensors,
+                    "worst_violation": Double(family.worstViolation),
+                    "failures": family.failures.map {
+                        ["case": $0.name, "first_divergence": $0.firstDivergence ?? ""]
+                    },
+                ] as [String: Any]
+            },
+            "run": Dictionary(run.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a }),
+            "references": references,
+            "not_replayed": notReplayed,
+        ]
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    public func junit() -> String {
+        let all = families.flatMap(\.cases)
+        var lines = [
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
+            "<testsuites name=\"workbench regress\" tests=\"\(all.count)\" failures=\"\(all.filter { !$0.passed }.count)\">",
+        ]
+        for family in families {
+            lines.append(
+                "  <testsuite name=\"\(xml(family.name))\" tests=\"\(family.cases.count)\" "
+                    + "failures=\"\(family.failures.count)\">")
+            for item in family.cases {
+                let name = "classname=\"\(xml(family.name))\" name=\"\(xml(item.name))\""
+                if let divergence = item.firstDivergence {
+                    lines.append(
+                        "    <testcase \(name)><failure message=\"first divergence\">\(xml(divergence))"
+                            + "</failure></testcase>")
+                } else {
+                    lines.append("    <testcase \(name)/>")
+                }
+            }
+            lines.append("  </testsuite>")
+        }
+        lines.append("</testsuites>")
+        return lines.joined(separator: "\n")
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private func xml(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
