@@ -122,9 +122,10 @@ public struct RegressionReport: Sendable {
 
     public func junit() -> String {
         let all = families.flatMap(\.cases)
+        let failing = all.filter { !$0.passed }.count
         var lines = [
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>",
-            "<testsuites name=\"workbench regress\" tests=\"\(all.count)\" failures=\"\(all.filter { !$0.passed }.count)\">",
+            "<testsuites name=\"workbench regress\" tests=\"\(all.count)\" failures=\"\(failing)\">",
         ]
         for family in families {
             lines.append(
