@@ -86,26 +86,10 @@ public enum Checkpoint {
     }
 
     private static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let temporary = path + ".partial-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard descriptor >= 0 else { throw CheckpointError.writeFailed(path: path, reason: systemMessage()) }
-        var written = 0
-        let failure: String? = bytes.withUnsafeBytes { buffer in
-            while written < buffer.count {
-                let count = write(descriptor, buffer.baseAddress! + written, buffer.count - written)
-                if count < 0 {
-                    if errno == EINTR { continue }
-                    return systemMessage()
-                }
-                written += count
-            }
-            return nil
-        }
-        let closed = close(descriptor) == 0
-        guard failure == nil, closed, rename(temporary, path) == 0 else {
-            let reason = failure ?? systemMessage()
-            unlink(temporary)
-            throw CheckpointError.writeFailed(path: path, reason: reason)
+        do {
+            try AtomicFile.write(bytes, to: path)
+        } catch let error as AtomicFile.WriteError {
+            throw CheckpointError.writeFailed(path: path, reason: error.reason)
         }
     }
 }

@@ -11,6 +11,8 @@ public struct EmbeddedFixtures {
     /// The model's stem width (torchvision's is 64) and its pretrained classes.
     public let baseChannels: Int
     public let pretrainedClasses: Int
+    /// The side of the square images the model was pretrained on (`input_size` [3, 32, 32]).
+    public let inputSize: Int
     /// The normalisation the model was pretrained with (the post: normalise as the pretrained model expects).
     public let mean: [Float]
     public let std: [Float]
@@ -37,6 +39,12 @@ public struct EmbeddedFixtures {
         guard let mean = normalize?["mean"] as? [NSNumber], let std = normalize?["std"] as? [NSNumber] else {
             throw FixtureError.unreadable(path: sidecar.path, detail: "no 'normalize.mean' / 'normalize.std'")
         }
+        guard let inputShape = json["input_size"] as? [NSNumber], inputShape.count == 3,
+            inputShape[1] == inputShape[2]
+        else {
+            throw FixtureError.unreadable(path: sidecar.path, detail: "no square 'input_size' [C, H, W]")
+        }
+        inputSize = inputShape[1].intValue
         checkpointPath = checkpoint.path
         baseChannels = Int(try number(json["base_width"], "base_width"))
         pretrainedClasses = Int(try number(json["num_classes"], "num_classes"))

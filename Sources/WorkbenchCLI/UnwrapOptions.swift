@@ -15,6 +15,7 @@ struct UnwrapOptions: ParsableArguments {
 extension UnwrapOptions {
     /// Runs `body`, restating a checkpoint error's remedy in this command line's flags (the library's messages name
     /// its Swift options, `unwrap: true` and `stripPrefix:`, which a command-line user cannot pass).
+    @discardableResult
     func withCommandLineRemedies<R>(_ body: () throws -> R) throws -> R {
         do {
             return try body()

@@ -1,0 +1,60 @@
+import Foundation
+
+/// Replaces a file so that a reader - or a process started after a crash, a `kill -9` or a power cut - sees either
+/// the old file or the new one, never a mixture: the bytes go to a temporary file in the same folder, which is
+/// flushed to disk (`fsync`), renamed over the target (`rename` is atomic within a file system), and the folder is
+/// flushed so the rename itself survives. What Python's `os.replace` after `f.flush(); os.fsync(f)` does.
+public enum AtomicFile {
+    /// A write that failed; the previous file at `path`, if any, is untouched.
+    public struct WriteError: Error, CustomStringConvertible, Equatable {
+        public let path: String
+        public let reason: String
+
+        public var description: String { "\(path): cannot write: \(reason)" }
+    }
+
+    /// Writes `bytes` to `path`, replacing any file there atomically.
+    ///
+    /// - Throws: ``WriteError`` naming `path` (a missing or read-only folder, a full disk); the temporary file is
+    ///   removed and the old file is left as it was.
+    public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
+        let temporary = path + ".partial-\(getpid())"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw WriteError(path: path, reason: systemMessage()) }
+        let contiguous = Array(bytes)
+        var failure: String? = contiguous.withUnsafeBytes { buffer in
+            var written = 0
+            while written < buffer.count {
+                let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return systemMessage()
+                }
+                written += count
+            }
+            return nil
+        }
+        if failure == nil, fsync(descriptor) != 0 { failure = systemMessage() }
+        if close(descriptor) != 0, failure == nil { failure = systemMessage() }
+        if failure == nil, rename(temporary, path) != 0 { failure = systemMessage() }
+        if let failure {
+            unlink(temporary)
+            throw WriteError(path: path, reason: failure)
+        }
+        syncFolder(containing: path)
+    }
+
+    /// Writes `text` as UTF-8 (see ``write(_:to:)``).
+    public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Flushes the folder entry of a renamed file (best effort: some file systems refuse `fsync` on folders).
+    private static func syncFolder(containing path: String) {
+        let folder = (path as NSString).deletingLastPathComponent
+        let descriptor = open(folder.isEmpty ? "." : folder, O_RDONLY)
+        guard descriptor >= 0 else { return }
+        fsync(descriptor)
+        close(descriptor)
+    }
+}
