@@ -46,6 +46,8 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
@@ -64,7 +66,8 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: swiftSettings),
         .target(name: "Checkpoints", swiftSettings: swiftSettings),
         .target(name: "CPNGCodec", dependencies: ["CPNG"]),
-        .target(name: "Images", dependencies: ["CPNGCodec"], swiftSettings: swiftSettings),
+        .target(name: "CJPEGCodec", dependencies: ["CJPEG"]),
+        .target(name: "Images", dependencies: ["CPNGCodec", "CJPEGCodec"], swiftSettings: swiftSettings),
 
         // MARK: Layer 6 - data: ImageFolder, transforms, DataLoader (torchvision.datasets / transforms)
         .target(name: "Vision", dependencies: ["Images", "Tensors", "Kernels"], swiftSettings: swiftSettings),

@@ -30,6 +30,7 @@ from tlref.optim import generate_optim  # noqa: E402
 from tlref.traces import generate_traces  # noqa: E402
 from tlref.transforms import generate_transforms  # noqa: E402
 from tlref.images import generate_images  # noqa: E402
+from tlref.jpeg import generate_jpeg  # noqa: E402
 from tlref.checkpoints import generate_checkpoints  # noqa: E402
 from tlref.data import generate_data  # noqa: E402
 from tlref.lessons import generate_lessons  # noqa: E402
@@ -99,6 +100,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                              FIXTURES / "references" / "transforms.h5", generate_transforms),
     "images": Subcommand("PNG decoding fixtures and torchvision read_image results (--out is a folder)",
                          FIXTURES / "testdata" / "png", lambda out, seed, argv: generate_images(out, seed)),
+    "jpeg": Subcommand("JPEG decoding fixtures (and bad ones), an ImageFolder tree, and PIL's convert('RGB') results "
+                       "(--out is a folder)", FIXTURES / "testdata" / "jpeg", generate_jpeg),
     "checkpoints": Subcommand("torch.save fixtures (zip, legacy, safetensors, hostile pickles) and their values "
                               "(--out is a folder)", FIXTURES / "checkpoints",
                               lambda out, seed, argv: generate_checkpoints(out, seed)),
