@@ -152,7 +152,8 @@ public struct EvaluationReport {
         var rows: [HTML] = [
             .tag(
                 "tr", [],
-                ["class", "precision", "recall", "F1", "support"].map { HTML.tag("th", text: $0) })
+                [HTML.tag("th", text: "class")]
+                    + ["precision", "recall", "F1", "support"].map { HTML.tag("th", [("class", "num")], text: $0) })
         ]
         for scores in evaluation.perClass {
             rows.append(
@@ -304,6 +305,7 @@ public struct EvaluationReport {
         .chart .dot.validation { fill: var(--orange); }
         .chart .marker { stroke: #16a34a; stroke-width: 1.2; stroke-dasharray: 4 3; }
         .chart .marker-label { fill: #16a34a; }
+        .chart .marker-label.end { text-anchor: end; }
         table { border-collapse: collapse; }
         .scores { width: 100%; }
         .scores th, .scores td { padding: 6px 10px; border-bottom: 1px solid var(--line); text-align: left; }

@@ -95,8 +95,10 @@ public struct LineChart: Sendable {
                 .tag(
                     "text",
                     [
-                        ("x", LineChart.format(x(marked) + 4)), ("y", LineChart.format(plot.y + 12)),
-                        ("class", "marker-label"),
+                        // Beside the line, on the side with room (left of it in the chart's right half).
+                        ("x", LineChart.format(x(marked) + (x(marked) > plot.x + plot.width / 2 ? -4 : 4))),
+                        ("y", LineChart.format(plot.y + 12)),
+                        ("class", x(marked) > plot.x + plot.width / 2 ? "marker-label end" : "marker-label"),
                     ], text: "best"))
         }
         nodes.append(
@@ -126,8 +128,9 @@ public struct LineChart: Sendable {
             }
         }
         for (index, line) in series.enumerated() {
-            let left = plot.x + plot.width - 120
-            let top = plot.y + 8 + Double(index) * 16
+            // In the top margin, right-aligned on the title's line, so no value can hide under it.
+            let left = plot.x + plot.width - Double(series.count - index) * 96
+            let top = 16.0
             nodes.append(
                 .tag(
                     "line",
