@@ -100,6 +100,30 @@ struct RunCommandsTests {
         #expect(missing.status == 1 && missing.stderr.contains("/nonexistent/run: no such run folder or checkpoint"))
     }
 
+    @Test("evaluate: a run folder from another version is refused by name; a report that cannot be written is named")
+    func evaluateBadRunAndUnwritableReport() throws {
+        let data = Self.target + "/train"
+        let folder = NSTemporaryDirectory() + "cli-run-\(UUID().uuidString)"
+        try FileManager.default.copyItem(atPath: Self.run.path, toPath: folder)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let copy = RunDirectory(path: folder)
+        let manifest = try Data(contentsOf: URL(fileURLWithPath: copy.manifestPath))
+        let newer = String(decoding: manifest, as: UTF8.self).replacingOccurrences(
+            of: "\"version\" : 1", with: "\"version\" : 7")
+        try Data(newer.utf8).write(to: URL(fileURLWithPath: copy.manifestPath))
+        let foreign = try WorkbenchCLITests.workbench("evaluate", folder, "--data", data)
+        #expect(foreign.status == 1)
+        #expect(
+            foreign.stderr.contains("\(copy.manifestPath): written by run format version 7"),
+            Comment(rawValue: foreign.stderr))
+        try manifest.write(to: URL(fileURLWithPath: copy.manifestPath))
+        try? FileManager.default.removeItem(atPath: copy.evaluationPath)
+        let unwritable = try WorkbenchCLITests.workbench(
+            "evaluate", folder, "--data", data, "--report", "/nonexistent/folder/report.html")
+        #expect(unwritable.status == 1 && unwritable.stderr.contains("/nonexistent/folder/report.html: cannot write"))
+        #expect(FileManager.default.fileExists(atPath: copy.evaluationPath), "the JSON is written before the report")
+    }
+
     @Test("predict: top-k names and probabilities; a missing or corrupt image is named, the others still predicted")
     func predict() throws {
         let folder = NSTemporaryDirectory() + "cli-predict-\(UUID().uuidString)"

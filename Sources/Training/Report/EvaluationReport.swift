@@ -3,7 +3,8 @@ import Foundation
 /// The self-contained HTML report `workbench evaluate` writes (`RUN_DIR/report.html`): the scores, the training
 /// curves of the run (loss and accuracy per epoch, from run.json), the confusion matrix as a heat map and the
 /// highest-loss images as thumbnails. Everything is inline - CSS in a `<style>`, charts as SVG, images as
-/// `data:` URIs - so it opens in a browser with no network and no other file; every name is escaped (``HTML``).
+/// `data:` URIs (thumbnails at most 120 pixels a side, the size they are shown at) - so it opens in a browser with
+/// no network and no other file; every name is escaped (``HTML``).
 public struct EvaluationReport {
     public var evaluation: Evaluation
     /// The run the model came from, for its curves and settings (nil for a bare checkpoint).
@@ -14,7 +15,7 @@ public struct EvaluationReport {
     public init(
         evaluation: Evaluation, manifest: RunManifest?,
         thumbnail: @escaping (String) -> Result<String, any Error> = { path in
-            Result { try Thumbnail.dataURI(path: path) }
+            Result { try Thumbnail.dataURI(path: path, maxSide: 120) }
         }
     ) {
         self.evaluation = evaluation
