@@ -108,7 +108,8 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Golden", "Tensors"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["Golden", "Tensors", "NN", "Optim", "Vision", "Training"],
+                path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"],
                     swiftSettings: swiftSettings),
@@ -122,9 +123,12 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Golden", "NN", "Tensors", "Checkpoints"],
+        .testTarget(name: "TrainingTests", dependencies: [
+                        "TestSupport", "Training", "Golden", "NN", "Tensors", "Checkpoints", "HDF5", "Images", "Vision",
+                    ],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden", "TestSupport", "Training", "Images"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"],
                     exclude: ["Mutants", "Hangs"],
                     swiftSettings: swiftSettings),

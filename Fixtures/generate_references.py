@@ -34,6 +34,7 @@ from tlref.jpeg import generate_jpeg  # noqa: E402
 from tlref.checkpoints import generate_checkpoints  # noqa: E402
 from tlref.data import generate_data  # noqa: E402
 from tlref.lessons import generate_lessons  # noqa: E402
+from tlref.metrics import generate_metrics  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -109,6 +110,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                        "the checkpoint goes to ../models)", FIXTURES / "data", generate_data),
     "lessons": Subcommand("the lessons' PyTorch references: the post's steps on the embedded model and data",
                           FIXTURES / "references" / "lessons.h5", generate_lessons),
+    "metrics": Subcommand("scikit-learn's accuracy, precision/recall/F1/support and confusion matrix, and torch's "
+                          "argmax, cross-entropy and softmax, on committed predictions",
+                          FIXTURES / "references" / "metrics.h5", generate_metrics),
 }
 
 

@@ -8,7 +8,8 @@ struct WorkbenchCommand: AsyncParsableCommand {
         abstract: "Transfer learning with a Swift engine checked against PyTorch.",
         subcommands: [
             Transfer.self, LessonCommand.self, LessonsCommand.self, Grade.self, Hint.self, Reset.self, Watch.self,
-            Verify.self, Check.self, Regress.self, Inspect.self, Convert.self, Bench.self,
+            Verify.self, Check.self, Regress.self, Evaluate.self, Predict.self, Export.self, Inspect.self, Convert.self,
+            Bench.self,
         ],
         defaultSubcommand: Transfer.self)
 }
