@@ -44,12 +44,13 @@ final class TrainingDisplay {
                 + (options.optimizer == "sgd" ? " momentum \(options.momentum)" : "")
                 + " weight decay \(options.weightDecay), schedule \(schedule), seed \(options.seed)"
                 + (options.patience.map { ", patience \($0)" } ?? ""))
+        let training =
+            options.augment
+            ? "RandomResizedCrop(\(preprocessing.imageSize)) + flip" : "as validation (--no-augment)"
         print(
-            "input: \(preprocessing.imageSize)x\(preprocessing.imageSize), "
-                + (options.augment
-                    ? "RandomResizedCrop + RandomHorizontalFlip" : "Resize(\(preprocessing.resize)) + CenterCrop")
-                + ", mean \(preprocessing.mean) std \(preprocessing.std); validation Resize(\(preprocessing.resize)) "
-                + "+ CenterCrop(\(preprocessing.imageSize))")
+            "input: \(preprocessing.imageSize)x\(preprocessing.imageSize); train \(training); validation "
+                + "Resize(\(preprocessing.resize)) + CenterCrop(\(preprocessing.imageSize)); "
+                + "mean \(Self.list(preprocessing.mean)) std \(Self.list(preprocessing.std))")
         if session.nextEpoch > 0 {
             print("resuming \(session.run.path) after epoch \(session.nextEpoch)")
         } else {
@@ -155,6 +156,11 @@ final class TrainingDisplay {
 
     /// A learning rate in the fewest digits (`0.01`, `1e-05`).
     static func short(_ value: Double) -> String { String(format: "%.4g", value) }
+
+    /// `[0.485, 0.456, 0.406]`.
+    static func list(_ values: [Float]) -> String {
+        "[" + values.map { short(Double($0)) }.joined(separator: ", ") + "]"
+    }
 
     /// `m:ss`, or `h:mm:ss` from an hour.
     static func clock(_ seconds: Double) -> String {

@@ -45,7 +45,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "\(path): training state layout version \(found); this workbench reads version \(supported) "
                 + "(it was written by another version of the workbench)"
         case let .diverged(epoch, batch, loss, kept):
-            return "training diverged: the loss became \(loss) at epoch \(epoch), batch \(batch); \(kept) "
+            let value = loss.isNaN ? "nan" : loss.isInfinite ? (loss > 0 ? "inf" : "-inf") : "\(loss)"
+            return "training diverged: the loss became \(value) at epoch \(epoch), batch \(batch); \(kept) "
                 + "(lower --lr, or --backbone-lr, and start a new run)"
         case let .saveFailed(path, reason, kept):
             return "\(path): cannot write: \(reason); \(kept)"

@@ -81,6 +81,12 @@ public struct TrainingState {
         try Checkpoint.save(try encoded(), to: path, format: .safetensors)
     }
 
+    /// Whether the file at `path` is a safetensors file whose metadata says it is a training state.
+    public static func isTrainingState(path: String) -> Bool {
+        guard (try? Checkpoint.detectFormat(path: path)) == .safetensors else { return false }
+        return (try? Checkpoint.load(path: path))?.metadata["format"] == formatName
+    }
+
     /// Reads the state saved at `path`.
     ///
     /// - Throws: the checkpoint error naming the file for a damaged file; ``TrainingError`` naming it for a file
