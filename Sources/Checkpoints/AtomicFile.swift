@@ -22,10 +22,16 @@ public enum AtomicFile {
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw WriteError(path: path, reason: systemMessage()) }
         let contiguous = Array(bytes)
+        var pauseAt = TestPause.shared.byteCount(writing: path, total: contiguous.count)
         var failure: String? = contiguous.withUnsafeBytes { buffer in
             var written = 0
             while written < buffer.count {
-                let count = Foundation.write(descriptor, buffer.baseAddress! + written, buffer.count - written)
+                if let point = pauseAt, written >= point {
+                    TestPause.shared.pause(path: path, written: written)
+                    pauseAt = nil
+                }
+                let limit = pauseAt ?? buffer.count
+                let count = Foundation.write(descriptor, buffer.baseAddress! + written, limit - written)
                 if count < 0 {
                     if errno == EINTR { continue }
                     return systemMessage()
@@ -47,6 +53,40 @@ public enum AtomicFile {
     /// Writes `text` as UTF-8 (see ``write(_:to:)``).
     public static func write(_ text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
+    }
+
+    /// A pause in the middle of a write, for tests that kill the process there: with the environment variable
+    /// `WORKBENCH_TEST_PAUSE_IN_SAVE=NAME:N`, the `N`th write to a file named `NAME` stops after half of its bytes
+    /// are in the temporary file, prints `paused in save: PATH` on standard error and sleeps for a minute.
+    final class TestPause: @unchecked Sendable {
+        static let shared = TestPause()
+        private let target: (name: String, occurrence: Int)?
+        private let lock = NSLock()
+        private var seen = 0
+
+        private init() {
+            let value = ProcessInfo.processInfo.environment["WORKBENCH_TEST_PAUSE_IN_SAVE"] ?? ""
+            let parts = value.split(separator: ":")
+            if parts.count == 2, let occurrence = Int(parts[1]) {
+                target = (String(parts[0]), occurrence)
+            } else {
+                target = nil
+            }
+        }
+
+        /// The byte count to pause at in this write of `path`, or nil.
+        func byteCount(writing path: String, total: Int) -> Int? {
+            guard let target, (path as NSString).lastPathComponent == target.name else { return nil }
+            lock.lock()
+            defer { lock.unlock() }
+            seen += 1
+            return seen == target.occurrence ? total / 2 : nil
+        }
+
+        func pause(path: String, written: Int) {
+            FileHandle.standardError.write(Data("paused in save: \(path) (\(written) bytes written)\n".utf8))
+            Thread.sleep(forTimeInterval: 60)
+        }
     }
 
     /// Flushes the folder entry of a renamed file (best effort: some file systems refuse `fsync` on folders).

@@ -55,7 +55,7 @@ public class Adam: Optimizer {
     /// The options that groups leave unset fall back on: the initializer's arguments (`defaults`); its
     /// `params` is empty.
     public let defaults: Group
-    private var states: [ObjectIdentifier: ParamState] = [:]
+    var states: [ObjectIdentifier: ParamState] = [:]
 
     /// Adam over parameter groups, each with its own options; unset options take these arguments
     /// (`torch.optim.Adam([{"params": ...}, ...], lr=..., ...)`).

@@ -19,10 +19,10 @@ import Tensors
 public final class CosineAnnealingLR: LRScheduler {
     public let optimizer: any Optimizer
     /// Epochs from the base learning rate down to `etaMin` (`T_max`).
-    public let tMax: Int
+    public private(set) var tMax: Int
     /// The lowest learning rate (`eta_min`).
-    public let etaMin: Double
-    public let baseLRs: [Double]
+    public private(set) var etaMin: Double
+    public private(set) var baseLRs: [Double]
     public private(set) var lastEpoch: Int
     private var lastLR: [Double]
 
@@ -55,6 +55,22 @@ public final class CosineAnnealingLR: LRScheduler {
     }
 
     public func getLastLR() -> [Double] { lastLR }
+
+    public func stateDict() -> LRSchedulerStateDict {
+        LRSchedulerStateDict(
+            lastEpoch: lastEpoch, baseLRs: baseLRs, lastLR: lastLR,
+            settings: ["T_max": Double(tMax), "eta_min": etaMin])
+    }
+
+    public func loadStateDict(_ stateDict: LRSchedulerStateDict) throws {
+        try stateDict.validate(groups: optimizer.paramGroupCount)
+        let (period, minimum) = (try stateDict.setting("T_max"), try stateDict.setting("eta_min"))
+        guard period >= 1, period == period.rounded(), period < 1e9 else {
+            throw OptimizerStateError("scheduler state: T_max \(period) is not a positive whole number")
+        }
+        (tMax, etaMin) = (Int(period), minimum)
+        (lastEpoch, baseLRs, lastLR) = (stateDict.lastEpoch, stateDict.baseLRs, stateDict.lastLR)
+    }
 
     /// The closed form at `epoch` from `baseLR` (`_get_closed_form_lr`), which the recursive ``step()`` values
     /// approximate; for comparison and plots.

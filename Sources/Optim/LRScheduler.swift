@@ -23,6 +23,13 @@ public protocol LRScheduler: AnyObject {
     func step()
     /// The learning rates the last ``step()`` (or the initializer) set, in group order (`get_last_lr()`).
     func getLastLR() -> [Double]
+    /// The epoch, base and last learning rates (`scheduler.state_dict()`).
+    func stateDict() -> LRSchedulerStateDict
+    /// Continues from `stateDict` (`scheduler.load_state_dict`); the optimizer's learning rates are its own
+    /// (restore them with ``Optimizer/loadStateDict(_:)``).
+    ///
+    /// - Throws: ``OptimizerStateError`` when the state is for another number of parameter groups.
+    func loadStateDict(_ stateDict: LRSchedulerStateDict) throws
 }
 
 /// Records each group's current learning rate as its initial one where none is recorded yet

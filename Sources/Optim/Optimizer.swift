@@ -29,6 +29,15 @@ public protocol Optimizer: AnyObject {
     /// Updates every parameter that has a gradient, group by group (`optimizer.step()`). Parameters whose
     /// ``Tensor/grad`` is `nil` are skipped entirely: they keep their values and get no state.
     func step()
+
+    /// The per-parameter state and each group's hyperparameters, copied (`optimizer.state_dict()`).
+    func stateDict() -> OptimizerStateDict
+
+    /// Replaces the state and the groups' hyperparameters with `stateDict`'s, for an optimizer built over the same
+    /// parameters in the same groups (`optimizer.load_state_dict(state_dict)`).
+    ///
+    /// - Throws: ``OptimizerStateError`` when the groups, their sizes or a tensor's shape differ; nothing changes.
+    func loadStateDict(_ stateDict: OptimizerStateDict) throws
 }
 
 /// A parameter group as an optimizer keeps it: the parameters, the learning rate and the other hyperparameters
@@ -61,6 +70,9 @@ extension Optimizer {
             for index in paramGroups.indices { paramGroups[index].lr = newValue[index] }
         }
     }
+
+    /// The number of parameter groups.
+    public var paramGroupCount: Int { paramGroups.count }
 
     /// Every group's initial learning rate (`initial_lr`), `nil` for groups no scheduler has seen yet.
     public var initialLearningRates: [Double?] {

@@ -42,7 +42,7 @@ public final class SGD: Optimizer {
     /// `params` is empty.
     public let defaults: Group
     /// Momentum buffers by parameter identity (`state[p]["momentum_buffer"]`).
-    private var momentumBuffers: [ObjectIdentifier: Tensor] = [:]
+    var momentumBuffers: [ObjectIdentifier: Tensor] = [:]
 
     /// SGD over parameter groups, each with its own options; unset options take these arguments
     /// (`torch.optim.SGD([{"params": ...}, ...], lr=..., ...)`).

@@ -13,10 +13,10 @@ import Tensors
 public final class StepLR: LRScheduler {
     public let optimizer: any Optimizer
     /// Epochs between two decays (`step_size`).
-    public let stepSize: Int
+    public private(set) var stepSize: Int
     /// The factor applied at each decay (`gamma`).
-    public let gamma: Double
-    public let baseLRs: [Double]
+    public private(set) var gamma: Double
+    public private(set) var baseLRs: [Double]
     public private(set) var lastEpoch: Int
     private var lastLR: [Double]
 
@@ -42,4 +42,20 @@ public final class StepLR: LRScheduler {
     }
 
     public func getLastLR() -> [Double] { lastLR }
+
+    public func stateDict() -> LRSchedulerStateDict {
+        LRSchedulerStateDict(
+            lastEpoch: lastEpoch, baseLRs: baseLRs, lastLR: lastLR,
+            settings: ["step_size": Double(stepSize), "gamma": gamma])
+    }
+
+    public func loadStateDict(_ stateDict: LRSchedulerStateDict) throws {
+        try stateDict.validate(groups: optimizer.paramGroupCount)
+        let (size, gamma) = (try stateDict.setting("step_size"), try stateDict.setting("gamma"))
+        guard size >= 1, size == size.rounded(), size < 1e9 else {
+            throw OptimizerStateError("scheduler state: step_size \(size) is not a positive whole number")
+        }
+        (stepSize, self.gamma) = (Int(size), gamma)
+        (lastEpoch, baseLRs, lastLR) = (stateDict.lastEpoch, stateDict.baseLRs, stateDict.lastLR)
+    }
 }

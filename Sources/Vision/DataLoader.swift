@@ -37,6 +37,9 @@ public final class DataLoader: Sequence {
     public var epoch: Int = 0
     /// Called on the iterating thread after every batch.
     public var progress: ((DataLoaderProgress) -> Void)?
+    /// Called on the iterating thread for each newly skipped file (with `skipBadFiles`) instead of the warning on
+    /// standard error, e.g. to print it above a progress bar.
+    public var onSkippedFile: ((VisionError) -> Void)?
     /// Every file skipped so far (with `skipBadFiles`), each listed once, in the order first skipped.
     public private(set) var skippedFiles: [String] = []
 
@@ -108,7 +111,11 @@ public final class DataLoader: Sequence {
         for error in errors {
             guard let path = error.path, !skippedFiles.contains(path) else { continue }
             skippedFiles.append(path)
-            FileHandle.standardError.write(Data("warning: DataLoader skipped a file: \(error)\n".utf8))
+            if let onSkippedFile {
+                onSkippedFile(error)
+            } else {
+                FileHandle.standardError.write(Data("warning: DataLoader skipped a file: \(error)\n".utf8))
+            }
         }
     }
 }

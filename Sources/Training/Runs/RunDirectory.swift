@@ -50,8 +50,8 @@ public struct RunDirectory: Sendable {
         try AtomicFile.write(try manifest.encoded(), to: manifestPath)
     }
 
-    /// The run's model with the weights of `checkpoint` (the best epoch's by default), in eval mode, and the
-    /// manifest.
+    /// The run's model with the weights of `checkpoint` (the best epoch's by default; `last.safetensors`, a
+    /// ``TrainingState``, gives its model), in eval mode, and the manifest.
     ///
     /// - Throws: ``RunError`` naming the file: no run, a missing checkpoint, an architecture this workbench does
     ///   not build, or weights that do not fit the run's model (strict loading).
@@ -62,7 +62,16 @@ public struct RunDirectory: Sendable {
         guard FileManager.default.fileExists(atPath: weights) else {
             throw RunError.missingFile(path: weights, what: "the run has no finished epoch yet")
         }
-        try model.loadCheckpoint(path: weights)
+        if TrainingState.isTrainingState(path: weights) {
+            let state = try TrainingState.load(path: weights)
+            do {
+                try model.loadStateDict(state.modelEntries)
+            } catch {
+                throw RunError.mismatch(path: weights, reason: "\(error)")
+            }
+        } else {
+            try model.loadCheckpoint(path: weights)
+        }
         model.eval()
         return (model, manifest)
     }

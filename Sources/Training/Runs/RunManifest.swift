@@ -28,6 +28,15 @@ public struct RunManifest: Codable, Equatable, Sendable {
     /// validation loss on ties), nil before the first epoch ends.
     public var best: Int?
     public var status: Status
+    /// Why the run stopped when it did not complete: the divergence (epoch, batch, loss), the patience reached.
+    public var message: String?
+    /// How the validation images were held out of one folder (`--val-split`); nil when the data has `val/`.
+    public var split: ValidationSplit?
+    /// The number of training and validation images found when the run started.
+    public var trainImages: Int?
+    public var validationImages: Int?
+    /// Images left out because they could not be decoded (`--skip-bad-files`), each once.
+    public var skippedFiles: [String]?
 
     /// The model a run trains.
     public struct Model: Codable, Equatable, Sendable {
@@ -56,12 +65,15 @@ public struct RunManifest: Codable, Equatable, Sendable {
         /// Each parameter group's learning rate during the epoch (backbone first, then the head, when they differ).
         public var learningRates: [Double]
         public var seconds: Double
-        /// Training images per second over the epoch (loading included).
+        /// Training images per second over the epoch's training pass (loading included).
         public var imagesPerSecond: Double
+        /// Seconds of the training pass spent waiting for the data loader (near 0 when loading keeps up).
+        public var dataWaitSeconds: Double?
 
         public init(
             epoch: Int, trainLoss: Double, trainAccuracy: Double, validationLoss: Double,
-            validationAccuracy: Double, learningRates: [Double], seconds: Double, imagesPerSecond: Double
+            validationAccuracy: Double, learningRates: [Double], seconds: Double, imagesPerSecond: Double,
+            dataWaitSeconds: Double? = nil
         ) {
             self.epoch = epoch
             self.trainLoss = trainLoss
@@ -71,6 +83,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
             self.learningRates = learningRates
             self.seconds = seconds
             self.imagesPerSecond = imagesPerSecond
+            self.dataWaitSeconds = dataWaitSeconds
         }
     }
 
@@ -88,7 +101,9 @@ public struct RunManifest: Codable, Equatable, Sendable {
 
     public init(
         model: Model, classes: [String], preprocessing: Preprocessing, options: TrainingOptions,
-        epochs: [Epoch] = [], best: Int? = nil, status: Status = .running
+        epochs: [Epoch] = [], best: Int? = nil, status: Status = .running, message: String? = nil,
+        split: ValidationSplit? = nil, trainImages: Int? = nil, validationImages: Int? = nil,
+        skippedFiles: [String]? = nil
     ) {
         format = RunManifest.formatName
         version = RunManifest.currentVersion
@@ -99,6 +114,11 @@ public struct RunManifest: Codable, Equatable, Sendable {
         self.epochs = epochs
         self.best = best
         self.status = status
+        self.message = message
+        self.split = split
+        self.trainImages = trainImages
+        self.validationImages = validationImages
+        self.skippedFiles = skippedFiles
     }
 
     /// The manifest as the pretty-printed, key-sorted JSON `run.json` holds.

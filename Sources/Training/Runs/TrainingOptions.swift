@@ -17,18 +17,27 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var weightDecay: Double
     /// `sgd`, `adam` or `adamw`.
     public var optimizer: String
-    /// `none`, `step` or `cosine`.
+    /// `none`, `step` or `cosine` (`StepLR(step_size: lrStepSize, gamma: lrGamma)`,
+    /// `CosineAnnealingLR(T_max: epochs, eta_min: lrMin)`, stepped once per epoch).
     public var schedule: String
+    /// The step schedule's epochs between decays and its factor (`--lr-step-size`, `--lr-gamma`).
+    public var lrStepSize: Int
+    public var lrGamma: Double
+    /// The cosine schedule's lowest learning rate (`--lr-min`).
+    public var lrMin: Double
     /// Random resized crop and horizontal flip on the training images.
     public var augment: Bool
     public var seed: UInt64
     /// Epochs without a better validation result before stopping; nil: never stop early.
     public var patience: Int?
+    /// Images that cannot be decoded are left out with a warning instead of stopping the run.
+    public var skipBadFiles: Bool
 
     public init(
         data: String, validationSplit: Double? = nil, strategy: String, epochs: Int, batchSize: Int, lr: Double,
         backboneLR: Double? = nil, momentum: Double, weightDecay: Double, optimizer: String, schedule: String,
-        augment: Bool, seed: UInt64, patience: Int? = nil
+        lrStepSize: Int = 7, lrGamma: Double = 0.1, lrMin: Double = 0, augment: Bool, seed: UInt64,
+        patience: Int? = nil, skipBadFiles: Bool = false
     ) {
         self.data = data
         self.validationSplit = validationSplit
@@ -41,8 +50,12 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         self.weightDecay = weightDecay
         self.optimizer = optimizer
         self.schedule = schedule
+        self.lrStepSize = lrStepSize
+        self.lrGamma = lrGamma
+        self.lrMin = lrMin
         self.augment = augment
         self.seed = seed
         self.patience = patience
+        self.skipBadFiles = skipBadFiles
     }
 }
