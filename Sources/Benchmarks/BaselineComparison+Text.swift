@@ -22,7 +22,8 @@ extension BaselineComparison {
             "calibration: sgemm \(bc.gemmSize)^3 \(ms(gemm.0)) -> \(ms(gemm.1)) ms, triad 3 x "
                 + "\((bc.triadFloats * 4) >> 20) MB \(ms(triad.0)) -> \(ms(triad.1)) ms; unit "
                 + "\(ms(bc.unitMilliseconds)) -> \(ms(cc.unitMilliseconds)) ms "
-                + "(\(signedPercent(cc.unitMilliseconds / bc.unitMilliseconds - 1)): this run's machine speed)")
+                + "(\(signedPercent(cc.unitMilliseconds / bc.unitMilliseconds - 1)): this run's machine speed; "
+                + "spread ±\(percent(bc.unitSpread)) -> ±\(percent(cc.unitSpread)))")
         for note in settingsNotes { lines.append("note: \(note)") }
         if !casesOnlyInBaseline.isEmpty {
             lines.append("cases in \(path) but not measured now: \(casesOnlyInBaseline.joined(separator: ", "))")
@@ -32,12 +33,11 @@ extension BaselineComparison {
         }
         for result in cases {
             lines.append("")
+            let (before, after) = (result.baselineMilliseconds, result.currentMilliseconds)
             lines.append(
-                "\(result.name): \(ms(result.baselineMilliseconds.median)) ms "
-                    + "±\(percent(result.baselineMilliseconds.relativeHalfSpread)) -> "
-                    + "\(ms(result.currentMilliseconds.median)) ms "
-                    + "±\(percent(result.currentMilliseconds.relativeHalfSpread)) "
-                    + "(calibrated): \(result.timing)")
+                "\(result.name): \(ms(before.median)) ms ±\(percent(before.relativeHalfSpread)) -> "
+                    + "\(ms(after.median)) ms ±\(percent(after.relativeHalfSpread)) "
+                    + "(raw \(signedPercent(after.median / before.median - 1))), calibrated: \(result.timing)")
             if result.exact.contains(where: \.changed) {
                 for figure in result.exact { lines.append("  \(figure)") }
             } else {

@@ -93,7 +93,8 @@ public struct BaselineComparison: Sendable {
         cases = current.cases.compactMap { now in
             baseline.cases.first { $0.name == now.name }.map { then in
                 BaselineComparison.compare(
-                    then, now, baselineUnit: baselineUnit, currentUnit: currentUnit, rule: rule)
+                    then, now, baselineUnit: baselineUnit, currentUnit: currentUnit, rule: rule,
+                    calibrationSpread: baseline.calibration.unitSpread + current.calibration.unitSpread)
             }
         }
         peakResident =
@@ -113,7 +114,7 @@ public struct BaselineComparison: Sendable {
 
     private static func compare(
         _ then: BaselineRecord.CaseRecord, _ now: BaselineRecord.CaseRecord, baselineUnit: Double,
-        currentUnit: Double, rule: NoiseRule
+        currentUnit: Double, rule: NoiseRule, calibrationSpread: Double
     ) -> CaseResult {
         func calibrated(_ samples: [Double], _ unit: Double) -> SampleSummary {
             SampleSummary(samples.map { $0 / unit })
@@ -158,7 +159,7 @@ public struct BaselineComparison: Sendable {
             currentMilliseconds: SampleSummary(now.milliseconds),
             timing: rule.compare(
                 baseline: calibrated(then.milliseconds, baselineUnit),
-                current: calibrated(now.milliseconds, currentUnit)),
+                current: calibrated(now.milliseconds, currentUnit), calibration: calibrationSpread),
             exact: exact, ops: ops.sorted(by: byChange), modules: modules.sorted(by: byChange),
             modulesOnlyInBaseline: then.modules.map(\.key).filter { after[$0] == nil },
             modulesOnlyInCurrent: now.modules.map(\.key).filter { before[$0] == nil })

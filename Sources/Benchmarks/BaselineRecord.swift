@@ -46,23 +46,35 @@ public struct BaselineRecord: Codable, Sendable, Equatable {
         }
     }
 
-    /// The calibration's samples, three of each per round.
+    /// The calibration's samples, three of each per round, taken in pairs (an sgemm sample, then a triad sample).
     public struct CalibrationSamples: Codable, Sendable, Equatable {
         public var gemmSize: Int
         public var triadFloats: Int
+        /// Probes per sample (``Calibration/repeatsPerSample``).
+        public var repeatsPerSample: Int
         public var gemmMilliseconds: [Double]
         public var triadMilliseconds: [Double]
 
-        public init(gemmSize: Int, triadFloats: Int, gemmMilliseconds: [Double], triadMilliseconds: [Double]) {
+        public init(
+            gemmSize: Int, triadFloats: Int, repeatsPerSample: Int, gemmMilliseconds: [Double],
+            triadMilliseconds: [Double]
+        ) {
             self.gemmSize = gemmSize
             self.triadFloats = triadFloats
+            self.repeatsPerSample = repeatsPerSample
             self.gemmMilliseconds = gemmMilliseconds
             self.triadMilliseconds = triadMilliseconds
         }
 
-        /// The calibration unit: median sgemm plus median triad, in ms.
+        /// The calibration unit: median sgemm sample plus median triad sample, in ms.
         public var unitMilliseconds: Double {
             SampleSummary(gemmMilliseconds).median + SampleSummary(triadMilliseconds).median
+        }
+
+        /// The spread of the unit itself (each pair summed), as a relative half interquartile range: how much the
+        /// machine's speed moved during the run, which every calibrated figure inherits.
+        public var unitSpread: Double {
+            SampleSummary(zip(gemmMilliseconds, triadMilliseconds).map { $0 + $1 }).relativeHalfSpread
         }
     }
 

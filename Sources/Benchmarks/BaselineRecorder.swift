@@ -99,8 +99,8 @@ public enum BaselineRecorder {
             settings: .init(
                 warmup: warmup, repeats: repeats, shapes: shapes.map(\.name), cases: cases.map(\.rawValue)),
             calibration: .init(
-                gemmSize: Calibration.gemmSize, triadFloats: Calibration.triadCount, gemmMilliseconds: gemm,
-                triadMilliseconds: triad),
+                gemmSize: Calibration.gemmSize, triadFloats: Calibration.triadCount,
+                repeatsPerSample: Calibration.repeatsPerSample, gemmMilliseconds: gemm, triadMilliseconds: triad),
             peakResidentMegabytes: rounded(ProcessMemory.peakMegabytes), cases: records)
     }
 
@@ -111,9 +111,9 @@ public enum BaselineRecorder {
         let gemm = SampleSummary(calibration.gemmMilliseconds).median
         let triad = SampleSummary(calibration.triadMilliseconds).median
         var lines = [
-            "calibration: sgemm \(calibration.gemmSize)^3 \(ms(gemm)) ms, triad 3 x "
-                + "\((calibration.triadFloats * 4) >> 20) MB \(ms(triad)) ms "
-                + "(medians of \(calibration.gemmMilliseconds.count))"
+            "calibration (\(calibration.repeatsPerSample) probes per sample): sgemm \(calibration.gemmSize)^3 "
+                + "\(ms(gemm)) ms, triad 3 x \((calibration.triadFloats * 4) >> 20) MB \(ms(triad)) ms "
+                + "(medians of \(calibration.gemmMilliseconds.count)); unit spread ±\(percent(calibration.unitSpread))"
         ]
         for entry in record.cases {
             let summary = SampleSummary(entry.milliseconds)

@@ -7,7 +7,12 @@ import Kernels
 /// and the calibration slow down when a neighbour takes a share of the cores or of the memory bus.
 ///
 /// The calibration unit is the sum of the two medians; a case's normalised figure is its median over that unit.
+/// Each sample repeats its probe ``repeatsPerSample`` times: single 20 ms probes on a loaded machine moved their
+/// median by a third between two runs whose cases moved by a tenth, because a short probe catches a burst of a
+/// neighbour's load that a multi-second case averages out.
 public enum Calibration {
+    /// Probes per calibration sample.
+    public static let repeatsPerSample = 8
     /// The sgemm's M = N = K (268 MFLOP, ~1.5 ms on two cores here).
     public static let gemmSize = 512
     /// Floats per triad array: three arrays of 32 MB, like the largest activations of a b8x224 step, so the probe
@@ -43,22 +48,28 @@ public enum Calibration {
             for pointer in [x, y, z] { deallocateFloats(pointer, count: Calibration.triadCount) }
         }
 
-        /// Milliseconds of one `C = A B` at ``Calibration/gemmSize`` through ``sgemm``, threaded as the
-        /// convolutions' GEMMs are.
+        /// Milliseconds of ``Calibration/repeatsPerSample`` products `C = A B` at ``Calibration/gemmSize``
+        /// through ``sgemm``, threaded as the convolutions' GEMMs are.
         public func gemmMilliseconds() -> Double {
             let n = Calibration.gemmSize
             return Probe.time {
-                sgemm(transposeA: .none, transposeB: .none, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c, ldc: n)
+                for _ in 0..<Calibration.repeatsPerSample {
+                    sgemm(
+                        transposeA: .none, transposeB: .none, m: n, n: n, k: n, a: a, lda: n, b: b, ldb: n, c: c,
+                        ldc: n)
+                }
             }
         }
 
-        /// Milliseconds of one triad pass `x = y + 3 z` over ``Calibration/triadCount`` floats, split across the
-        /// cores as the engine's memory-bound loops are.
+        /// Milliseconds of ``Calibration/repeatsPerSample`` triad passes `x = y + 3 z` over
+        /// ``Calibration/triadCount`` floats, split across the cores as the engine's memory-bound loops are.
         public func triadMilliseconds() -> Double {
             let (x, y, z) = (self.x, self.y, self.z)
             return Probe.time {
-                parallelFor(Calibration.triadCount) { range in
-                    for i in range { x[i] = y[i] + 3 * z[i] }
+                for _ in 0..<Calibration.repeatsPerSample {
+                    parallelFor(Calibration.triadCount) { range in
+                        for i in range { x[i] = y[i] + 3 * z[i] }
+                    }
                 }
             }
         }

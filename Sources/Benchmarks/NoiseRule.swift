@@ -3,10 +3,12 @@
 /// beyond it "Performance has regressed" / "improved") and asv (`asv compare` records each timing as median and
 /// interquartile range and flags only changes that stand out of both runs' spread).
 ///
-/// The band is `max(floor, spreadFactor * (s_baseline + s_current))`, where `s` is each run's half interquartile
-/// range relative to its median (``SampleSummary/relativeHalfSpread``): with the default factor 1, a change is
-/// beyond noise when the two runs' middle halves do not overlap, and is at least `floor` - the run-to-run drift that
-/// the spread within one run does not show (criterion's `noise_threshold`).
+/// The band is `max(floor, spreadFactor * (s_baseline + s_current) + c_baseline + c_current)`, where `s` is each
+/// run's half interquartile range relative to its median (``SampleSummary/relativeHalfSpread``) and `c` the same
+/// for its calibration unit (``BaselineRecord/CalibrationSamples/unitSpread``, which every calibrated figure
+/// inherits): with the default factor 1, a change is beyond noise when the two runs' middle halves do not overlap
+/// even allowing for the calibration's own wobble, and is at least `floor` - the run-to-run drift that the spread
+/// within one run does not show (criterion's `noise_threshold`).
 public struct NoiseRule: Sendable, Equatable {
     /// Relative changes up to this are within noise whatever the spread.
     public var floor: Double
@@ -21,16 +23,17 @@ public struct NoiseRule: Sendable, Equatable {
         self.spreadFactor = spreadFactor
     }
 
-    /// The relative band (0.05 is +-5%) for these two runs.
-    public func band(baseline: SampleSummary, current: SampleSummary) -> Double {
-        max(floor, spreadFactor * (baseline.relativeHalfSpread + current.relativeHalfSpread))
+    /// The relative band (0.05 is +-5%) for these two runs; `calibration` is the sum of both runs' calibration
+    /// spreads.
+    public func band(baseline: SampleSummary, current: SampleSummary, calibration: Double = 0) -> Double {
+        max(floor, spreadFactor * (baseline.relativeHalfSpread + current.relativeHalfSpread) + calibration)
     }
 
     /// The verdict on `baseline` -> `current` (calibrated medians) with their spreads.
-    public func compare(baseline: SampleSummary, current: SampleSummary) -> TimingChange {
+    public func compare(baseline: SampleSummary, current: SampleSummary, calibration: Double = 0) -> TimingChange {
         TimingChange(
             baseline: baseline.median, current: current.median,
-            band: band(baseline: baseline, current: current))
+            band: band(baseline: baseline, current: current, calibration: calibration))
     }
 }
 

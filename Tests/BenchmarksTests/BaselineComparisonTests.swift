@@ -17,7 +17,8 @@ struct BaselineComparisonTests {
         #expect(result.modules.allSatisfy { $0.timing.verdict == .withinNoise })
         #expect(!comparison.hasRegression)
         let text = comparison.rendered()
-        #expect(text.contains("b8x224 full step: 100.0 ms ±0.5% -> 100.0 ms ±0.5% (calibrated): within noise"))
+        #expect(
+            text.contains("b8x224 full step: 100.0 ms ±0.5% -> 100.0 ms ±0.5% (raw +0.0%), calibrated: within noise"))
         #expect(text.contains("modules: all 4 within noise"))
         #expect(
             text.hasSuffix(
@@ -55,6 +56,16 @@ struct BaselineComparisonTests {
         #expect(
             text.contains(
                 "    layer3.1.bn2 forward BatchNorm2d: 10.00 -> 20.00 ms (+10.00 ms calibrated): slower by 100.0%"))
+    }
+
+    @Test("a calibration that wobbled during a run widens every band by its spread")
+    func noisyCalibration() throws {
+        var wobbly = S.record([S.caseRecord(milliseconds: 105)])
+        wobbly.calibration.gemmMilliseconds = S.samples(1.5, spread: 0.3, count: 27)
+        let result = try #require(
+            try BaselineComparison(baseline: S.record(), current: wobbly, path: "base.json").cases.first)
+        #expect(result.timing.band > 0.06 && result.timing.verdict == .withinNoise)
+        #expect(wobbly.calibration.unitSpread > 0.04)
     }
 
     @Test("a spread wider than the change keeps it within noise")

@@ -23,6 +23,7 @@ struct NoiseRuleTests {
         let loose = SampleSummary([90, 100, 110])  // half IQR 5%
         #expect(abs(rule.band(baseline: loose, current: tight) - 0.055) < 1e-12)
         #expect(abs(NoiseRule(floor: 0, spreadFactor: 2).band(baseline: loose, current: loose) - 0.2) < 1e-12)
+        #expect(abs(rule.band(baseline: loose, current: tight, calibration: 0.02) - 0.075) < 1e-12)
     }
 
     @Test("slower, faster and within noise, with the wording criterion and asv use")

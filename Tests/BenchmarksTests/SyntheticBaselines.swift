@@ -50,7 +50,7 @@ enum SyntheticBaselines {
             loadBefore: [0.1, 0.2, 0.3], loadAfter: [1, 1, 1], note: nil,
             settings: .init(warmup: 2, repeats: repeats, shapes: ["8x224"], cases: ["full step"]),
             calibration: .init(
-                gemmSize: 512, triadFloats: 8 << 20, gemmMilliseconds: samples(gemm, count: 27),
+                gemmSize: 512, triadFloats: 8 << 20, repeatsPerSample: 8, gemmMilliseconds: samples(gemm, count: 27),
                 triadMilliseconds: samples(triad, count: 27)),
             peakResidentMegabytes: peakResident, cases: cases)
     }
