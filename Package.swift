@@ -78,9 +78,10 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Vision", "Checkpoints"],
                 swiftSettings: swiftSettings),
         // Golden: tensor comparison, tolerances with reasons, op-reference and trace replay against PyTorch.
-        .target(name: "Golden", dependencies: ["Tensors", "NN", "Optim", "HDF5"], swiftSettings: swiftSettings),
+        .target(name: "Golden", dependencies: ["Kernels", "Tensors", "NN", "Optim", "HDF5"],
+                swiftSettings: swiftSettings),
         // Benchmarks: model, convolution and data-loader timings beside the PyTorch scripts in Fixtures/.
-        .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "Vision", "Golden"],
+        .target(name: "Benchmarks", dependencies: ["Kernels", "Tensors", "NN", "Optim", "Vision", "Golden"],
                 swiftSettings: swiftSettings),
 
         // Grading: builds a learner's exercise apart from the workbench, runs each check in its own process under a
@@ -128,6 +129,8 @@ let package = Package(
                     ],
                     swiftSettings: swiftSettings),
         .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden", "TestSupport", "Training", "Images"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Golden", "NN", "Tensors", "Kernels"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"],
                     exclude: ["Mutants", "Hangs"],
