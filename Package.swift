@@ -46,6 +46,8 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
+                       providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
@@ -64,7 +66,8 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["CHDF5"], swiftSettings: swiftSettings),
         .target(name: "Checkpoints", swiftSettings: swiftSettings),
         .target(name: "CPNGCodec", dependencies: ["CPNG"]),
-        .target(name: "Images", dependencies: ["CPNGCodec"], swiftSettings: swiftSettings),
+        .target(name: "CJPEGCodec", dependencies: ["CJPEG"]),
+        .target(name: "Images", dependencies: ["CPNGCodec", "CJPEGCodec"], swiftSettings: swiftSettings),
 
         // MARK: Layer 6 - data: ImageFolder, transforms, DataLoader (torchvision.datasets / transforms)
         .target(name: "Vision", dependencies: ["Images", "Tensors", "Kernels"], swiftSettings: swiftSettings),
@@ -75,9 +78,10 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Vision", "Checkpoints"],
                 swiftSettings: swiftSettings),
         // Golden: tensor comparison, tolerances with reasons, op-reference and trace replay against PyTorch.
-        .target(name: "Golden", dependencies: ["Tensors", "NN", "Optim", "HDF5"], swiftSettings: swiftSettings),
+        .target(name: "Golden", dependencies: ["Kernels", "Tensors", "NN", "Optim", "HDF5"],
+                swiftSettings: swiftSettings),
         // Benchmarks: model, convolution and data-loader timings beside the PyTorch scripts in Fixtures/.
-        .target(name: "Benchmarks", dependencies: ["Tensors", "NN", "Optim", "Vision", "Golden"],
+        .target(name: "Benchmarks", dependencies: ["Kernels", "Tensors", "NN", "Optim", "Vision", "Golden"],
                 swiftSettings: swiftSettings),
 
         // Grading: builds a learner's exercise apart from the workbench, runs each check in its own process under a
@@ -105,7 +109,8 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Golden", "Tensors"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["Golden", "Tensors", "NN", "Optim", "Vision", "Training"],
+                path: "Tests/TestSupport",
                 swiftSettings: swiftSettings),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"],
                     swiftSettings: swiftSettings),
@@ -119,9 +124,14 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Golden", "NN", "Tensors", "Checkpoints"],
+        .testTarget(name: "TrainingTests", dependencies: [
+                        "TestSupport", "Training", "Golden", "NN", "Tensors", "Checkpoints", "HDF5", "Images", "Vision",
+                    ],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkbenchCLITests", dependencies: ["Golden", "TestSupport", "Training", "Images"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Golden", "NN", "Tensors", "Kernels"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"],
                     exclude: ["Mutants", "Hangs"],
                     swiftSettings: swiftSettings),

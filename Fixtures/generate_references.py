@@ -30,9 +30,11 @@ from tlref.optim import generate_optim  # noqa: E402
 from tlref.traces import generate_traces  # noqa: E402
 from tlref.transforms import generate_transforms  # noqa: E402
 from tlref.images import generate_images  # noqa: E402
+from tlref.jpeg import generate_jpeg  # noqa: E402
 from tlref.checkpoints import generate_checkpoints  # noqa: E402
 from tlref.data import generate_data  # noqa: E402
 from tlref.lessons import generate_lessons  # noqa: E402
+from tlref.metrics import generate_metrics  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parent
 SCHEMA_VERSION = 1
@@ -99,6 +101,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                              FIXTURES / "references" / "transforms.h5", generate_transforms),
     "images": Subcommand("PNG decoding fixtures and torchvision read_image results (--out is a folder)",
                          FIXTURES / "testdata" / "png", lambda out, seed, argv: generate_images(out, seed)),
+    "jpeg": Subcommand("JPEG decoding fixtures (and bad ones), an ImageFolder tree, and PIL's convert('RGB') results "
+                       "(--out is a folder)", FIXTURES / "testdata" / "jpeg", generate_jpeg),
     "checkpoints": Subcommand("torch.save fixtures (zip, legacy, safetensors, hostile pickles) and their values "
                               "(--out is a folder)", FIXTURES / "checkpoints",
                               lambda out, seed, argv: generate_checkpoints(out, seed)),
@@ -106,6 +110,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
                        "the checkpoint goes to ../models)", FIXTURES / "data", generate_data),
     "lessons": Subcommand("the lessons' PyTorch references: the post's steps on the embedded model and data",
                           FIXTURES / "references" / "lessons.h5", generate_lessons),
+    "metrics": Subcommand("scikit-learn's accuracy, precision/recall/F1/support and confusion matrix, and torch's "
+                          "argmax, cross-entropy and softmax, on committed predictions",
+                          FIXTURES / "references" / "metrics.h5", generate_metrics),
 }
 
 

@@ -38,7 +38,7 @@ public enum PNG {
         }
         defer { tl_png_image_free(&raw) }
         guard status == TL_PNG_OK else {
-            throw ImageError(status: status, file: name, message: message)
+            throw ImageError(pngStatus: status, file: name, message: message)
         }
         let count = raw.size / (raw.bit_depth == 16 ? 2 : 1)
         var samples = [UInt16](repeating: 0, count: count)

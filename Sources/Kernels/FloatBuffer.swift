@@ -1,16 +1,19 @@
 /// 64-byte aligned allocation of uninitialised `Float` storage, the unit every kernel works on.
 ///
-/// Callers own the returned pointer and release it with ``deallocateFloats(_:)``.
+/// Callers own the returned pointer and release it with ``deallocateFloats(_:count:)``, passing the same count;
+/// ``AllocationStatistics`` counts both.
 @inlinable
 public func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
-    let raw = UnsafeMutableRawPointer.allocate(
-        byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+    let byteCount = max(count, 1) * MemoryLayout<Float>.stride
+    AllocationStatistics.allocated(bytes: byteCount)
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
     return raw.bindMemory(to: Float.self, capacity: max(count, 1))
 }
 
-/// Releases storage obtained from ``allocateFloats(_:)``.
+/// Releases storage of `count` floats obtained from ``allocateFloats(_:)``.
 @inlinable
-public func deallocateFloats(_ pointer: UnsafeMutablePointer<Float>) {
+public func deallocateFloats(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    AllocationStatistics.released(bytes: max(count, 1) * MemoryLayout<Float>.stride)
     UnsafeMutableRawPointer(pointer).deallocate()
 }
 
@@ -25,12 +28,12 @@ public final class Workspace {
         self.pointer = allocateFloats(capacity)
     }
 
-    deinit { deallocateFloats(pointer) }
+    deinit { deallocateFloats(pointer, count: capacity) }
 
     /// Returns a pointer to at least `count` floats; previous contents are not preserved.
     public func reserve(_ count: Int) -> UnsafeMutablePointer<Float> {
         if count > capacity {
-            deallocateFloats(pointer)
+            deallocateFloats(pointer, count: capacity)
             pointer = allocateFloats(count)
             capacity = count
         }

@@ -29,7 +29,7 @@ private func im2colPadded(
     let paddedWidth = width + 2 * g.padW
     let paddedCount = (height + 2 * g.padH) * paddedWidth + 2 * wo + 16
     let buffer = allocateFloats(paddedCount)
-    defer { deallocateFloats(buffer) }
+    defer { deallocateFloats(buffer, count: paddedCount) }
     buffer.update(repeating: 0, count: paddedCount)
     let interior = buffer + g.padH * paddedWidth + g.padW
     for c in channels {

@@ -67,10 +67,10 @@ public enum MaxPoolKernel {
         let outBest = allocateFloats(paddedWidth)
         let outIndex = UnsafeMutablePointer<Int32>.allocate(capacity: paddedWidth)
         defer {
-            deallocateFloats(rowCopy)
-            deallocateFloats(rowBest)
+            deallocateFloats(rowCopy, count: rowLength)
+            deallocateFloats(rowBest, count: height * paddedWidth)
             rowIndex.deallocate()
-            deallocateFloats(outBest)
+            deallocateFloats(outBest, count: paddedWidth)
             outIndex.deallocate()
         }
         rowCopy.update(repeating: -.infinity, count: rowLength)

@@ -23,9 +23,10 @@ open class Module {
         fatalError("\(typeName) does not override forward(_:)")
     }
 
-    /// Runs ``forward(_:)`` and reports the output to an active ``ForwardRecorder`` (PyTorch's forward hooks).
+    /// Runs ``forward(_:)`` - timed when a ``ModuleProfiler`` is active - and reports the output to an active
+    /// ``ForwardRecorder`` (PyTorch's forward hooks).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        let output = forward(input)
+        let output = ModuleProfiler.current.map { $0.forward(self) { forward(input) } } ?? forward(input)
         ForwardRecorder.current?.record(self, output)
         return output
     }

@@ -1,3 +1,4 @@
+import Dispatch
 import Kernels
 
 /// Where the gradient for one input of a recorded operation goes (PyTorch's `next_edges`): the operation that
@@ -14,6 +15,8 @@ final class Node {
     typealias Backward = (_ gradOutput: Tensor, _ needsGrad: [Bool]) -> [Tensor?]
 
     let name: String
+    /// The profiler scope (module path) that was open when the operation ran, when a ``Profiler`` was active.
+    let scope: String?
     /// One edge per input that needs a gradient (`nil` for inputs that do not, or absent optional arguments).
     let edges: [Edge?]
     /// The shape of each input, to check the gradients the closure returns.
@@ -27,6 +30,7 @@ final class Node {
 
     init(name: String, inputs: [Tensor?], saved: [Tensor?], backward: @escaping Backward) {
         self.name = name
+        scope = Profiler.current?.currentScope
         savedVersions = saved.compactMap { $0.map { ($0, $0.storage.version) } }
         edges = inputs.map { input in
             guard let input, input.requiresGrad else { return nil }
@@ -96,11 +100,14 @@ extension Tensor {
             noGrad { accumulateGrad(seed) }
             return
         }
+        let profiler = Profiler.current
         noGrad {
             var pending: [ObjectIdentifier: Tensor] = [ObjectIdentifier(root): seed]
             for node in Tensor.topologicalOrder(from: root).reversed() {
                 guard let gradOutput = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                let start = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 let gradients = node.apply(gradOutput)
+                let applied = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 for (index, edge) in node.edges.enumerated() {
                     guard let edge, let gradient = gradients[index] else { continue }
                     require(
@@ -114,6 +121,12 @@ extension Tensor {
                         let key = ObjectIdentifier(next)
                         pending[key] = pending[key].map { $0 + gradient } ?? gradient
                     }
+                }
+                if let profiler {
+                    profiler.addBackward(scope: node.scope, op: node.name, nanoseconds: applied - start)
+                    profiler.addBackward(
+                        scope: node.scope, op: Profiler.gradientAccumulation,
+                        nanoseconds: DispatchTime.now().uptimeNanoseconds - applied)
                 }
             }
         }

@@ -18,5 +18,5 @@ public final class TensorStorage {
         self.pointer = allocateFloats(count)
     }
 
-    deinit { deallocateFloats(pointer) }
+    deinit { deallocateFloats(pointer, count: count) }
 }

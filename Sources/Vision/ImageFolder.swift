@@ -10,8 +10,9 @@ import Images
 /// Classes are the sub-folder names sorted by Unicode code point (Python's `sorted()`, so "Cat" < "bird" < "dog"),
 /// numbered from 0. Samples are found as torchvision's `make_dataset` does: class by class, walking each class
 /// folder (following symbolic links) with the walked folders sorted by path and the files of each sorted by name,
-/// keeping files whose extension is one of ``imageExtensions`` (any case). Only PNG files can be decoded; other
-/// image files are listed, and ``loadImage(at:)`` reports them as unsupported.
+/// keeping files whose extension is one of ``imageExtensions`` (any case). PNG and JPEG files are decoded (chosen
+/// by their first bytes, not their names); the other formats torchvision lists (PPM, BMP, PGM, TIFF, WebP) are
+/// listed too, and ``loadImage(at:)`` reports them as unsupported.
 public struct ImageFolder: Sendable {
     /// One image and its class.
     public struct Sample: Equatable, Sendable {
@@ -71,15 +72,20 @@ public struct ImageFolder: Sendable {
     }
 
     /// Decodes sample `index` as an 8-bit (or 16-bit) RGB image, the channels torchvision's loader gives
-    /// (`convert("RGB")`: gray replicated, palette expanded, alpha dropped).
+    /// (`Image.open(f).convert("RGB")`: gray replicated, palette expanded, alpha dropped, CMYK converted by PIL's
+    /// formula). A JPEG's EXIF orientation is not applied, as torchvision's loader does not apply it.
     ///
-    /// - Throws: ``VisionError/unsupportedImageFormat(path:reason:)`` for an image file that is not PNG,
-    ///   ``VisionError/unreadableImage(path:error:)`` for a file that cannot be read or decoded.
+    /// - Throws: ``VisionError/unsupportedImageFormat(path:reason:)`` for an image file that is neither PNG nor
+    ///   JPEG, ``VisionError/unreadableImage(path:error:)`` for a file that cannot be read or decoded.
     public func loadImage(at index: Int) throws -> Image {
         try ImageFolder.loadImage(path: samples[index].path)
     }
 
     /// Decodes the image file at `path` as RGB (see ``loadImage(at:)``).
+    ///
+    /// The format is chosen by the file's signature, as PIL's `Image.open` does, so a PNG named `.jpg` or a JPEG
+    /// named `.png` decodes; only when the first bytes match no known signature does the extension decide which
+    /// decoder reports what is wrong (an empty `photo.jpg` is a JPEG error, "the file is empty").
     public static func loadImage(path: String) throws -> Image {
         let bytes: [UInt8]
         do {
@@ -88,25 +94,42 @@ public struct ImageFolder: Sendable {
             throw VisionError.unreadableImage(
                 path: path, error: .unreadable(file: path, reason: error.localizedDescription))
         }
-        if !bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]), let format = ImageFolder.otherFormat(of: bytes) {
+        let format: ImageFormat
+        if let signed = ImageFormat(signatureOf: bytes) {
+            format = signed
+        } else if let other = ImageFolder.otherFormat(of: bytes) {
             throw VisionError.unsupportedImageFormat(
-                path: path, reason: "it is a \(format) file, and only PNG files can be decoded")
+                path: path, reason: "it is a \(other) file, and only PNG and JPEG files can be decoded")
+        } else if let named = ImageFolder.formatByExtension(of: path) {
+            format = named
+        } else {
+            throw VisionError.unsupportedImageFormat(
+                path: path,
+                reason: "its first bytes are not a PNG or JPEG signature, and only PNG and JPEG files "
+                    + "can be decoded")
         }
         do {
-            return try PNG.decode(bytes, name: path, mode: .rgb)
-        } catch let error as ImageError {
-            if !path.lowercased().hasSuffix(".png") {
-                throw VisionError.unsupportedImageFormat(
-                    path: path, reason: "only PNG files can be decoded (\(error))")
+            switch format {
+            case .png: return try PNG.decode(bytes, name: path, mode: .rgb)
+            case .jpeg: return try JPEG.decode(bytes, name: path, mode: .rgb)
             }
+        } catch let error as ImageError {
             throw VisionError.unreadableImage(path: path, error: error)
         }
     }
 
-    /// The name of a non-PNG image format recognised by its first bytes, if any.
+    /// The decodable format a file name's extension names (`.png`, `.jpg`, `.jpeg`, any case), if any.
+    static func formatByExtension(of path: String) -> ImageFormat? {
+        let lowered = path.lowercased()
+        if lowered.hasSuffix(".png") { return .png }
+        if lowered.hasSuffix(".jpg") || lowered.hasSuffix(".jpeg") { return .jpeg }
+        return nil
+    }
+
+    /// The name of an image format this module does not decode, recognised by its first bytes, if any.
     static func otherFormat(of bytes: [UInt8]) -> String? {
         let signatures: [(String, [UInt8])] = [
-            ("JPEG", [0xFF, 0xD8, 0xFF]), ("BMP", [0x42, 0x4D]), ("TIFF", [0x49, 0x49, 0x2A, 0x00]),
+            ("BMP", [0x42, 0x4D]), ("TIFF", [0x49, 0x49, 0x2A, 0x00]),
             ("TIFF", [0x4D, 0x4D, 0x00, 0x2A]), ("WebP", [0x52, 0x49, 0x46, 0x46]),
         ]
         if let (format, _) = signatures.first(where: { bytes.starts(with: $0.1) }) { return format }

@@ -11,7 +11,7 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
     case noClassFolders(root: String)
     /// These classes hold no file with an image extension (torchvision: "Found no valid file for the classes ...").
     case emptyClasses(root: String, classes: [String])
-    /// The file has an image extension this module cannot decode (only PNG is decoded).
+    /// The file has an image extension, but a format this module cannot decode (PNG and JPEG are decoded).
     case unsupportedImageFormat(path: String, reason: String)
     /// The file could not be read or decoded.
     case unreadableImage(path: String, error: ImageError)

@@ -99,39 +99,7 @@ struct Regress: ParsableCommand {
     }
 
     /// Engine commit, machine, CPU flags, BLAS core and threads of this run.
-    static func provenance(root: URL) -> [(key: String, value: String)] {
-        var commit = "unknown (not a git checkout)"
-        let git = Process()
-        git.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        git.arguments = ["git", "-C", root.path, "rev-parse", "--short", "HEAD"]
-        let pipe = Pipe()
-        git.standardOutput = pipe
-        git.standardError = FileHandle.nullDevice
-        if (try? git.run()) != nil {
-            git.waitUntilExit()
-            let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-            if git.terminationStatus == 0, !text.isEmpty { commit = text }
-        }
-        let cpuinfo = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let model =
-            cpuinfo.split(separator: "\n").first { $0.hasPrefix("model name") }
-            .map { $0.split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "" }
-            ?? "unknown"
-        let flagLine = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map(String.init) ?? ""
-        let flags = Set(flagLine.split(separator: " ").map(String.init))
-        let simd = ["sse4_2", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512vl"].filter(flags.contains)
-        let environment = ProcessInfo.processInfo.environment
-        return [
-            ("engine commit", commit), ("machine", "\(model), \(ProcessInfo.processInfo.activeProcessorCount) cores"),
-            ("CPU flags", simd.joined(separator: " ")),
-            (
-                "BLAS core",
-                BLASThreading.coreName + (environment["OPENBLAS_CORETYPE"].map { " (OPENBLAS_CORETYPE=\($0))" } ?? "")
-            ),
-            ("threads", "\(BLASThreading.threads)"),
-        ]
-    }
+    static func provenance(root: URL) -> [(key: String, value: String)] { RunProvenance.current(root: root).entries }
 
     private func relative(_ path: String, _ root: URL) -> String {
         path.hasPrefix(root.path + "/") ? String(path.dropFirst(root.path.count + 1)) : path

@@ -7,8 +7,9 @@ struct WorkbenchCommand: AsyncParsableCommand {
         commandName: "workbench",
         abstract: "Transfer learning with a Swift engine checked against PyTorch.",
         subcommands: [
-            Transfer.self, Train.self, LessonCommand.self, LessonsCommand.self, Grade.self, Hint.self, Reset.self,
-            Watch.self, Verify.self, Check.self, Regress.self, Inspect.self, Convert.self, Bench.self,
+            Transfer.self, Train.self, Evaluate.self, Predict.self, Export.self, LessonCommand.self,
+            LessonsCommand.self, Grade.self, Hint.self, Reset.self, Watch.self, Verify.self, Check.self, Regress.self,
+            Inspect.self, Convert.self, Bench.self,
         ],
         defaultSubcommand: Transfer.self)
 }

@@ -146,9 +146,9 @@ struct DataLoaderTests {
             try ImageFolder(root: root), batchSize: 2, transform: DataLoaderTests.resize8,
             skipBadFiles: true)
         let batches = try DataLoaderTests.batches(loader)
-        #expect(batches.map(\.labels) == [[0], [1]])
-        #expect(batches.map(\.skipped.count) == [1, 1])
-        #expect(loader.skippedFiles == [root + "/a/truncated.png", root + "/b/photo.jpg"])
+        #expect(batches.map(\.labels) == [[0], [1, 1]])
+        #expect(batches.map(\.skipped.count) == [1, 0])
+        #expect(loader.skippedFiles == [root + "/a/truncated.png"])
     }
 
     @Test("samples of different sizes cannot be stacked: the error names the file and both shapes")

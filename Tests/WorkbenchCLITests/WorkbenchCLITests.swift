@@ -52,7 +52,7 @@ struct WorkbenchCLITests {
         #expect(run.status == 0)
         for command in [
             "transfer", "lesson", "lessons", "grade", "hint", "reset", "watch", "verify", "check",
-            "inspect", "convert", "bench",
+            "inspect", "convert", "bench", "evaluate", "predict", "export",
         ] {
             #expect(run.stdout.contains(command), "--help does not list \(command)")
         }

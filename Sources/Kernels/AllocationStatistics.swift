@@ -1,0 +1,76 @@
+import Foundation
+
+/// Counts every Float buffer the engine allocates through ``allocateFloats(_:)`` - tensor storage, convolution
+/// workspaces and kernel scratch, on any thread - so a benchmark can report allocations, bytes and peak live bytes
+/// per step exactly. That is what `torch.profiler`'s `profile_memory=True` counts (the tensor allocator's calls, not
+/// every `malloc`); Swift objects, arrays and closures are not counted.
+///
+/// The counters are always on: one uncontended lock per allocation and per release, against allocations of
+/// kilobytes to megabytes that the kernels then fill.
+///
+/// ```swift
+/// let before = AllocationStatistics.snapshot()
+/// AllocationStatistics.resetPeak()
+/// step()
+/// let step = AllocationStatistics.snapshot().since(before)   // allocations, bytes, peak live bytes above start
+/// ```
+public enum AllocationStatistics {
+    /// The counters at one moment.
+    public struct Snapshot: Sendable, Equatable {
+        /// Buffers allocated since the process started.
+        public var allocations: Int
+        /// Bytes requested by those allocations.
+        public var bytes: Int
+        /// Bytes allocated and not yet released.
+        public var liveBytes: Int
+        /// The most bytes live at once since the last ``resetPeak()``.
+        public var peakLiveBytes: Int
+
+        public init(allocations: Int, bytes: Int, liveBytes: Int, peakLiveBytes: Int) {
+            (self.allocations, self.bytes, self.liveBytes, self.peakLiveBytes) =
+                (allocations, bytes, liveBytes, peakLiveBytes)
+        }
+
+        /// What happened between `start` and this snapshot: allocations and bytes in between, live bytes gained,
+        /// and the peak above the live bytes at `start` (when ``resetPeak()`` was called at `start`).
+        public func since(_ start: Snapshot) -> Snapshot {
+            Snapshot(
+                allocations: allocations - start.allocations, bytes: bytes - start.bytes,
+                liveBytes: liveBytes - start.liveBytes, peakLiveBytes: peakLiveBytes - start.liveBytes)
+        }
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var state = Snapshot(allocations: 0, bytes: 0, liveBytes: 0, peakLiveBytes: 0)
+
+    /// The counters now.
+    public static func snapshot() -> Snapshot {
+        lock.lock()
+        defer { lock.unlock() }
+        return state
+    }
+
+    /// Starts a new peak at the bytes live now.
+    public static func resetPeak() {
+        lock.lock()
+        state.peakLiveBytes = state.liveBytes
+        lock.unlock()
+    }
+
+    @usableFromInline
+    static func allocated(bytes: Int) {
+        lock.lock()
+        state.allocations += 1
+        state.bytes += bytes
+        state.liveBytes += bytes
+        state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
+        lock.unlock()
+    }
+
+    @usableFromInline
+    static func released(bytes: Int) {
+        lock.lock()
+        state.liveBytes -= bytes
+        lock.unlock()
+    }
+}
