@@ -30,9 +30,9 @@ struct Train: ParsableCommand {
             "Starting weights: a torchvision .pth/.pt or .safetensors state dict, or 'embedded' (the workbench's "
                 + "digits model).", valueName: "FILE|embedded"))
     var weights: String?
-    @Option(help: "The architecture (default: the weights'; resnet18, resnet34, resnet50).")
+    @Option(help: "The architecture; it must be the weights' (default: theirs).")
     var model: ResNetArchitecture?
-    @Option(help: "What trains: feature-extract, feature-extract-eval, last:K (the last K residual blocks), fine-tune.")
+    @Option(help: "What trains; last:K is the last K residual blocks and the head (default fine-tune).")
     var strategy: TrainingStrategy?
     @Option(help: "Epochs (default 10).") var epochs: Int?
     @Option(help: "Images per batch (default 32).") var batchSize: Int?
@@ -40,8 +40,8 @@ struct Train: ParsableCommand {
     @Option(help: "The backbone's learning rate (default: --lr).") var backboneLr: Double?
     @Option(help: "SGD momentum (default 0.9).") var momentum: Double?
     @Option(help: "Weight decay (default 0; 0.01 with adamw, PyTorch's).") var weightDecay: Double?
-    @Option(help: "sgd, adam or adamw (default sgd).") var optimizer: OptimizerChoice?
-    @Option(help: "Learning-rate schedule, stepped each epoch: none, step, cosine (default none).")
+    @Option(help: "The optimizer (default sgd).") var optimizer: OptimizerChoice?
+    @Option(help: "The learning-rate schedule, stepped each epoch (default none).")
     var schedule: ScheduleChoice?
     @Option(help: "Epochs between two decays of --schedule step (default 7).") var lrStepSize: Int?
     @Option(help: "The factor of each --schedule step decay (default 0.1).") var lrGamma: Double?
