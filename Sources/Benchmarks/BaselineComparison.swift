@@ -52,8 +52,8 @@ public struct BaselineComparison: Sendable {
     /// all of them).
     public let peakResident: BandedChange?
 
-    /// The band for peak RSS: allocator reuse and page-cache effects moved it by up to ~3% between same-code runs.
-    public static let peakResidentBand = 0.1
+    /// The band for peak RSS: allocator reuse moved it by +3.0% and -9.3% between same-code runs here.
+    public static let peakResidentBand = 0.15
 
     /// Throws ``BaselineError/otherMachine(path:differences:)`` when `baseline` (read from `path`) was recorded on
     /// another machine kind than `machine`.

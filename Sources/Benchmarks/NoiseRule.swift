@@ -15,7 +15,8 @@ public struct NoiseRule: Sendable, Equatable {
     /// Multiplies the two runs' relative half spreads.
     public var spreadFactor: Double
 
-    /// Floor 3% (same-code re-runs here moved the calibrated medians by up to ~2%, see BENCHMARKS.md), factor 1.
+    /// Floor 3% (criterion's default noise threshold is 1%; a shared machine drifts more between runs than within
+    /// one), factor 1.
     public static let standard = NoiseRule(floor: 0.03, spreadFactor: 1)
 
     public init(floor: Double, spreadFactor: Double) {
