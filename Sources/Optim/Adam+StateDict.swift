@@ -60,9 +60,8 @@ extension Adam {
                 options, "weight_decay", else: current.weightDecay)
             groups[index].amsgrad = try OptimizerStateDict.flag(options, "amsgrad", else: current.amsgrad)
             groups[index].maximize = try OptimizerStateDict.flag(options, "maximize", else: current.maximize)
-            groups[index].initialLR =
-                options["initial_lr"] == nil
-                ? current.initialLR : try OptimizerStateDict.number(options, "initial_lr", else: 0)
+            groups[index].initialLR = try OptimizerStateDict.optionalNumber(
+                options, "initial_lr", else: current.initialLR)
         }
         var restored: [ObjectIdentifier: ParamState] = [:]
         for (position, tensors) in stateDict.state {

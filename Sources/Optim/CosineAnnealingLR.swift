@@ -64,11 +64,7 @@ public final class CosineAnnealingLR: LRScheduler {
 
     public func loadStateDict(_ stateDict: LRSchedulerStateDict) throws {
         try stateDict.validate(groups: optimizer.paramGroupCount)
-        let (period, minimum) = (try stateDict.setting("T_max"), try stateDict.setting("eta_min"))
-        guard period >= 1, period == period.rounded(), period < 1e9 else {
-            throw OptimizerStateError("scheduler state: T_max \(period) is not a positive whole number")
-        }
-        (tMax, etaMin) = (Int(period), minimum)
+        (tMax, etaMin) = (try stateDict.wholeSetting("T_max"), try stateDict.setting("eta_min"))
         (lastEpoch, baseLRs, lastLR) = (stateDict.lastEpoch, stateDict.baseLRs, stateDict.lastLR)
     }
 

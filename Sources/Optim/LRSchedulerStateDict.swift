@@ -23,6 +23,15 @@ public struct LRSchedulerStateDict: Codable, Equatable, Sendable {
         return value
     }
 
+    /// The setting `name` as a positive whole number (a step size, a period).
+    func wholeSetting(_ name: String) throws -> Int {
+        let value = try setting(name)
+        guard value >= 1, value == value.rounded(), value < 1e9 else {
+            throw OptimizerStateError("scheduler state: \(name) \(value) is not a positive whole number")
+        }
+        return Int(value)
+    }
+
     /// Checks that the state fits a scheduler over `groups` parameter groups.
     func validate(groups: Int) throws {
         guard lastEpoch >= 0, baseLRs.count == groups, lastLR.count == groups else {

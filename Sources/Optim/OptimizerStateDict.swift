@@ -120,6 +120,13 @@ extension OptimizerStateDict {
         }
     }
 
+    /// The number named `name` in `options` if present, else `fallback` (which may be nil: `initial_lr`).
+    static func optionalNumber(
+        _ options: [String: OptimizerOption], _ name: String, else fallback: Double?
+    ) throws -> Double? {
+        options[name] == nil ? fallback : try number(options, name, else: 0)
+    }
+
     /// The flag named `name` in `options`, else `fallback`.
     static func flag(_ options: [String: OptimizerOption], _ name: String, else fallback: Bool) throws -> Bool {
         switch options[name] {

@@ -40,9 +40,8 @@ extension SGD {
                 options, "weight_decay", else: current.weightDecay)
             groups[index].nesterov = try OptimizerStateDict.flag(options, "nesterov", else: current.nesterov)
             groups[index].maximize = try OptimizerStateDict.flag(options, "maximize", else: current.maximize)
-            groups[index].initialLR =
-                options["initial_lr"] == nil
-                ? current.initialLR : try OptimizerStateDict.number(options, "initial_lr", else: 0)
+            groups[index].initialLR = try OptimizerStateDict.optionalNumber(
+                options, "initial_lr", else: current.initialLR)
         }
         var buffers: [ObjectIdentifier: Tensor] = [:]
         for (position, tensors) in stateDict.state {

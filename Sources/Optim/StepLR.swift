@@ -51,11 +51,7 @@ public final class StepLR: LRScheduler {
 
     public func loadStateDict(_ stateDict: LRSchedulerStateDict) throws {
         try stateDict.validate(groups: optimizer.paramGroupCount)
-        let (size, gamma) = (try stateDict.setting("step_size"), try stateDict.setting("gamma"))
-        guard size >= 1, size == size.rounded(), size < 1e9 else {
-            throw OptimizerStateError("scheduler state: step_size \(size) is not a positive whole number")
-        }
-        (stepSize, self.gamma) = (Int(size), gamma)
+        (stepSize, gamma) = (try stateDict.wholeSetting("step_size"), try stateDict.setting("gamma"))
         (lastEpoch, baseLRs, lastLR) = (stateDict.lastEpoch, stateDict.baseLRs, stateDict.lastLR)
     }
 }
