@@ -78,16 +78,7 @@ public enum JPEG {
     ///
     /// - Throws: ``ImageError`` naming `path`.
     public static func read(path: String, mode: ImageReadMode = .rgb) throws -> Image {
-        try decode(readBytes(path), name: path, mode: mode)
-    }
-
-    /// The bytes of the file at `path`.
-    static func readBytes(_ path: String) throws -> [UInt8] {
-        do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ImageError.unreadable(file: path, reason: error.localizedDescription)
-        }
+        try decode(ImageBytes.read(path: path), name: path, mode: mode)
     }
 
     /// The version of libjpeg-turbo's headers this module was built with, e.g. "2.1.5" (`nil` when the

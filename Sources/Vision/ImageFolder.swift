@@ -89,10 +89,9 @@ public struct ImageFolder: Sendable {
     public static func loadImage(path: String) throws -> Image {
         let bytes: [UInt8]
         do {
-            bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw VisionError.unreadableImage(
-                path: path, error: .unreadable(file: path, reason: error.localizedDescription))
+            bytes = try ImageBytes.read(path: path)
+        } catch let error as ImageError {
+            throw VisionError.unreadableImage(path: path, error: error)
         }
         let format: ImageFormat
         if let signed = ImageFormat(signatureOf: bytes) {

@@ -38,7 +38,9 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
         case let .unsupportedImageFormat(path, reason):
             return "cannot decode image '\(path)': \(reason)"
         case let .unreadableImage(path, error):
-            return "cannot load image '\(path)': \(error)"
+            // The image errors name their file already: say it once.
+            let reason = "\(error)"
+            return reason.contains(path) ? reason : "cannot load image '\(path)': \(reason)"
         case let .invalidInput(transform, shape, reason):
             return "\(transform) cannot transform a tensor of shape \(shape): \(reason)"
         case let .shapeMismatch(path, expected, actual):

@@ -105,14 +105,6 @@ struct JPEGErrorTests {
         #expect(try JPEG.decode(JPEGFixtures.bytes("rgb420_64x48"), name: "b.jpg", maximumScans: 1).width == 64)
     }
 
-    @Test("a file that does not exist is unreadable, naming the path")
-    func missingFile() {
-        let path = JPEGFixtures.directory + "/no such file.jpg"
-        let error = #expect(throws: ImageError.self) { try JPEG.read(path: path) }
-        #expect(error?.kind == "unreadable")
-        #expect(error?.description.contains(path) == true)
-    }
-
     @Test("libjpeg's warnings and errors are never printed to standard error")
     func nothingPrinted() throws {
         let output = try JPEGErrorTests.standardError {

@@ -19,14 +19,6 @@ struct PNGErrorTests {
         #expect(error.description.contains(path), "\(error)")
     }
 
-    @Test("a file that does not exist is unreadable, naming the path")
-    func missingFile() {
-        let path = PNGFixtures.directory + "/no such file.png"
-        let error = #expect(throws: ImageError.self) { try PNG.read(path: path) }
-        #expect(error?.kind == "unreadable")
-        #expect(error?.description.contains(path) == true)
-    }
-
     @Test("decode(_:name:) names the given name and reports libpng's reason")
     func decodeNamesTheName() throws {
         var bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: PNGFixtures.path("rgb8"))))

@@ -66,6 +66,8 @@ struct ReportTests {
         #expect(!page.contains(Self.quoting) && page.contains("a&quot; onmouseover=&quot;alert(2)"))
         #expect(page.contains("R&amp;amp;D"), "a name shaped like an entity must show as typed")
         #expect(page.contains("img4&#x27;.png"))
+        // A thumbnail names its class folder too: ImageFolder file names repeat between classes.
+        #expect(page.contains(">R&amp;amp;D/img4&#x27;.png</div>"))
         // Self-contained: no external resource of any kind (the SVG namespace is a name, not a fetch).
         let withoutNamespace = page.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         for reference in ["http:", "https:", "src=\"/", "<link", "@import", "url("] {

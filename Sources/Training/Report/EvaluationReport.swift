@@ -214,7 +214,8 @@ public struct EvaluationReport {
             let picture: HTML
             switch thumbnail(sample.path) {
             case let .success(uri):
-                picture = .tag("img", [("src", uri), ("alt", Self.lastComponent(sample.path)), ("title", sample.path)])
+                picture = .tag(
+                    "img", [("src", uri), ("alt", Self.lastComponents(sample.path, 2)), ("title", sample.path)])
             case let .failure(error):
                 picture = .tag("div", [("class", "missing")], text: "cannot show: \(error)")
             }
@@ -227,7 +228,7 @@ public struct EvaluationReport {
                         [
                             .tag(
                                 "div", [("class", "file"), ("title", sample.path)],
-                                text: Self.lastComponent(sample.path)),
+                                text: Self.lastComponents(sample.path, 2)),
                             .tag(
                                 "div", [], [.tag("span", [("class", "key")], text: "true "), .text(sample.trueClass)]),
                             .tag(
@@ -262,9 +263,14 @@ public struct EvaluationReport {
         .tag("section", [], [.tag("h2", text: title)] + children)
     }
 
-    static func lastComponent(_ path: String) -> String {
+    static func lastComponent(_ path: String) -> String { lastComponents(path, 1) }
+
+    /// The last `count` components of `path` (`digit_9/0067.jpg` for an ImageFolder image: its class folder and
+    /// file, since file names repeat between class folders), or the whole path when it has fewer.
+    static func lastComponents(_ path: String, _ count: Int) -> String {
         let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-        return trimmed.split(separator: "/").last.map(String.init) ?? path
+        let parts = trimmed.split(separator: "/")
+        return parts.isEmpty ? path : parts.suffix(count).joined(separator: "/")
     }
 
     static func fixed(_ value: Double) -> String { String(format: "%.4f", value) }
