@@ -51,6 +51,9 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
 }
 
 extension VisionError {
+    /// Whether the error is about one image file that cannot be read or decoded (what `skipBadFiles` leaves out).
+    public var isAboutOneImage: Bool { path != nil }
+
     /// The image file a load error is about (`nil` for errors that are not about one file).
     var path: String? {
         switch self {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NN
 import Training
+import Vision
 
 /// `workbench train`: fine-tunes a pretrained ResNet on an ImageFolder of the user's own images, with progress,
 /// per-epoch validation, atomic checkpoints and `--resume`.
@@ -121,7 +122,17 @@ struct Train: ParsableCommand {
         let display = TrainingDisplay()
         let session = try resume.map { try resumed(RunDirectory(path: $0)) } ?? started()
         display.header(session)
-        let manifest = try session.fit(display.handle)
+        let manifest: RunManifest
+        do {
+            manifest = try session.fit(display.handle)
+        } catch let error as VisionError where error.isAboutOneImage {
+            let run = session.run.path
+            let next =
+                FileManager.default.fileExists(atPath: session.run.lastCheckpointPath)
+                ? "continue with `workbench train --resume \(run) --skip-bad-files`"
+                : "run the same command again with --skip-bad-files --overwrite (no epoch of \(run) finished)"
+            throw CommandLineError("\(error)\nTo leave such images out with a warning, \(next)")
+        }
         display.footer(manifest, run: session.run)
     }
 

@@ -117,4 +117,20 @@ struct TrainCommandTests {
             "train", "--data", data, "--weights", "embedded", "--out", Self.runFolder())
         #expect(onlyInVal.status == 1 && onlyInVal.firstLine.contains("class 'zebra' has no folder in \(data)/train"))
     }
+
+    @Test("a corrupt image met during training is named, with the flag that leaves it out and how to go on")
+    func corruptImageNamesTheWayOn() throws {
+        let data = try Self.data(classes: 2, train: 3, validation: 1)
+        let bad = "\(data)/train/digit_5/broken.png"
+        try Data("not a picture".utf8).write(to: URL(fileURLWithPath: bad))
+        let out = Self.runFolder()
+        let stopped = try WorkbenchCLITests.workbench(
+            "train", "--data", data, "--weights", "embedded", "--epochs", "1", "--out", out)
+        #expect(stopped.status == 1 && stopped.stderr.contains(bad), Comment(rawValue: stopped.stderr))
+        #expect(stopped.stderr.contains("run the same command again with --skip-bad-files --overwrite"))
+        let skipped = try WorkbenchCLITests.workbench(
+            "train", "--data", data, "--weights", "embedded", "--epochs", "1", "--out", out, "--overwrite",
+            "--skip-bad-files")
+        #expect(skipped.status == 0 && skipped.stderr.contains("skipped an image") && skipped.stderr.contains(bad))
+    }
 }
