@@ -24,6 +24,14 @@ public struct RegressionReport: Sendable {
             firstDivergence = comparisons.first { !$0.passed }.map(\.description)
         }
 
+        /// A case replayed by a family's replay (tensor comparisons and exact checks).
+        public init(name: String, result: ReplayResult) {
+            self.name = name
+            tensors = result.count
+            worstViolation = result.worstViolation
+            firstDivergence = result.firstDivergence
+        }
+
         /// A case that could not be replayed at all (a malformed file, a missing key).
         public init(name: String, error: Error) {
             self.name = name
@@ -38,10 +46,13 @@ public struct RegressionReport: Sendable {
     public struct Family: Sendable {
         public let name: String
         public let cases: [Case]
+        /// Files of this family recorded with another torch than the pinned one (compared all the same, and said).
+        public let warnings: [String]
 
-        public init(name: String, cases: [Case]) {
+        public init(name: String, cases: [Case], warnings: [String] = []) {
             self.name = name
             self.cases = cases
+            self.warnings = warnings
         }
 
         public var tensors: Int { cases.reduce(0) { $0 + $1.tensors } }
@@ -75,11 +86,19 @@ public struct RegressionReport: Sendable {
     }
 
     public func text() -> String {
-        var lines = ["family        cases  tensors  worst/tol  failures"]
+        var lines = ["family        cases  tensors  worst/tol  failures  notes"]
         for family in families {
             lines.append(
                 pad(family.name, 14) + pad("\(family.cases.count)", 7) + pad("\(family.tensors)", 9)
-                    + pad(String(format: "%.2f", Double(family.worstViolation)), 11) + "\(family.failures.count)")
+                    + pad(String(format: "%.2f", Double(family.worstViolation)), 11)
+                    + pad("\(family.failures.count)", 10)
+                    + (family.warnings.isEmpty ? "" : "\(family.warnings.count) provenance warning(s)"))
+        }
+        for family in families {
+            for warning in family.warnings {
+                let text = warning.hasPrefix("warning: ") ? String(warning.dropFirst("warning: ".count)) : warning
+                lines.append("WARNING \(family.name): \(text)")
+            }
         }
         for family in families {
             for failure in family.failures {
@@ -105,7 +124,9 @@ public struct RegressionReport: Sendable {
             "families": families.map { family in
                 [
                     "name": family.name, "cases": family.cases.count, "tensors": family.tensors,
-                    "worst_violation": Double(family.worstViolation),
+                    // null when a case could not be replayed or an exact check failed (no finite ratio).
+                    "worst_violation": family.worstViolation.isFinite ? Double(family.worstViolation) : NSNull(),
+                    "warnings": family.warnings,
                     "failures": family.failures.map {
                         ["case": $0.name, "first_divergence": $0.firstDivergence ?? ""]
                     },
@@ -131,6 +152,9 @@ public struct RegressionReport: Sendable {
             lines.append(
                 "  <testsuite name=\"\(xml(family.name))\" tests=\"\(family.cases.count)\" "
                     + "failures=\"\(family.failures.count)\">")
+            if !family.warnings.isEmpty {
+                lines.append("    <system-out>\(xml(family.warnings.joined(separator: "\n")))</system-out>")
+            }
             for item in family.cases {
                 let name = "classname=\"\(xml(family.name))\" name=\"\(xml(item.name))\""
                 if let divergence = item.firstDivergence {

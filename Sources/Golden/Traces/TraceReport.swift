@@ -61,3 +61,12 @@ public struct TraceReport {
 
     private func format(_ value: Float) -> String { String(format: "%.2e", Double(value)) }
 }
+
+extension TraceReplay {
+    /// A trace's checks as a ``ReplayResult`` (for `workbench regress`).
+    public static func result(_ report: TraceReport) -> ReplayResult {
+        var result = ReplayResult()
+        for check in report.checks { result.append(check.comparison) }
+        return result
+    }
+}
