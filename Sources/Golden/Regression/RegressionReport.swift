@@ -16,6 +16,10 @@ public struct RegressionReport: Sendable {
         public let tensors: Int
         public let worstViolation: Float
         public let firstDivergence: String?
+        /// Checks reported "not informative", near-ties, and checks that diverged after a near-tie.
+        public var notInformative = 0
+        public var nearTies: [String] = []
+        public var afterNearTie = 0
 
         public init(name: String, comparisons: [TensorComparison]) {
             self.name = name
@@ -30,6 +34,9 @@ public struct RegressionReport: Sendable {
             tensors = result.count
             worstViolation = result.worstViolation
             firstDivergence = result.firstDivergence
+            notInformative = result.notInformative.count
+            nearTies = result.nearTies
+            afterNearTie = result.afterNearTie.count
         }
 
         /// A case that could not be replayed at all (a malformed file, a missing key).
@@ -58,6 +65,17 @@ public struct RegressionReport: Sendable {
         public var tensors: Int { cases.reduce(0) { $0 + $1.tensors } }
         public var failures: [Case] { cases.filter { !$0.passed } }
         public var worstViolation: Float { cases.map(\.worstViolation).max() ?? 0 }
+        public var notInformative: Int { cases.reduce(0) { $0 + $1.notInformative } }
+        public var nearTies: Int { cases.reduce(0) { $0 + $1.nearTies.count } }
+
+        /// The notes column: provenance warnings, not-informative checks, near-ties.
+        var notes: String {
+            var notes: [String] = []
+            if !warnings.isEmpty { notes.append("\(warnings.count) provenance warning(s)") }
+            if notInformative > 0 { notes.append("\(notInformative) not informative") }
+            if nearTies > 0 { notes.append("\(nearTies) near-tie(s)") }
+            return notes.joined(separator: ", ")
+        }
     }
 
     public let families: [Family]
@@ -91,8 +109,7 @@ public struct RegressionReport: Sendable {
             lines.append(
                 pad(family.name, 14) + pad("\(family.cases.count)", 7) + pad("\(family.tensors)", 9)
                     + pad(String(format: "%.2f", Double(family.worstViolation)), 11)
-                    + pad("\(family.failures.count)", 10)
-                    + (family.warnings.isEmpty ? "" : "\(family.warnings.count) provenance warning(s)"))
+                    + pad("\(family.failures.count)", 10) + family.notes)
         }
         for family in families {
             for warning in family.warnings {
@@ -101,6 +118,14 @@ public struct RegressionReport: Sendable {
             }
         }
         for family in families {
+            for item in family.cases {
+                for tie in item.nearTies.prefix(3) { lines.append("NEAR-TIE \(family.name) \(item.name): \(tie)") }
+                if item.afterNearTie > 0 {
+                    lines.append(
+                        "NEAR-TIE \(family.name) \(item.name): \(item.afterNearTie) end-to-end check(s) diverged after "
+                            + "it (the local checks decide)")
+                }
+            }
             for failure in family.failures {
                 lines.append("FAIL \(family.name) \(failure.name): \(failure.firstDivergence ?? "")")
             }
@@ -127,6 +152,8 @@ public struct RegressionReport: Sendable {
                     // null when a case could not be replayed or an exact check failed (no finite ratio).
                     "worst_violation": family.worstViolation.isFinite ? Double(family.worstViolation) : NSNull(),
                     "warnings": family.warnings,
+                    "not_informative": family.notInformative,
+                    "near_ties": family.cases.flatMap { item in item.nearTies.map { "\(item.name): \($0)" } },
                     "failures": family.failures.map {
                         ["case": $0.name, "first_divergence": $0.firstDivergence ?? ""]
                     },

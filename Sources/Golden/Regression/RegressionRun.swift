@@ -11,7 +11,8 @@ public struct RegressionRun {
 
     /// The newest `schema_version` each family's reader understands.
     public static let supportedSchema: [String: Int] = [
-        "ops": 1, "optimizers": 1, "schedulers": 1, "transforms": 1, "images": 1, "checkpoints": 1, "traces": 1,
+        "ops": 1, "optimizers": 1, "schedulers": 1, "transforms": 1, "images": 1, "checkpoints": 1,
+        "traces": TraceFile.supportedSchema,
         "lessons": 1,
     ]
 

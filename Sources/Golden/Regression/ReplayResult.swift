@@ -10,7 +10,19 @@ public struct ReplayResult: Sendable {
     /// The exact checks that failed, in replay order, each naming the file, key and both values.
     public private(set) var mismatches: [String] = []
 
+    /// Checks that compared but could tell nothing (their tolerance grew beyond a stated fraction of the value):
+    /// never counted as passed.
+    public private(set) var notInformative: [String] = []
+    /// Discrete choices that flipped between this engine and PyTorch (element, both margins), and the checks that
+    /// diverged after one: reported as such, neither passed nor failed.
+    public private(set) var nearTies: [String] = []
+    public private(set) var afterNearTie: [String] = []
+
     public init() {}
+
+    public mutating func noteNotInformative(_ name: String) { notInformative.append(name) }
+    public mutating func noteNearTie(_ description: String) { nearTies.append(description) }
+    public mutating func noteAfterNearTie(_ name: String) { afterNearTie.append(name) }
 
     /// Compares `actual` with PyTorch's `expected` under `tolerance` through the shared ``TensorComparison``.
     public mutating func compare(_ name: String, _ actual: Tensor, _ expected: Tensor, tolerance: Tolerance) {
@@ -40,8 +52,8 @@ public struct ReplayResult: Sendable {
 
     public var passed: Bool { mismatches.isEmpty && comparisons.allSatisfy(\.passed) }
 
-    /// Tensors and exact checks compared.
-    public var count: Int { comparisons.count + exactChecks }
+    /// Tensors and exact checks compared (informative or not).
+    public var count: Int { comparisons.count + exactChecks + notInformative.count + afterNearTie.count }
 
     /// The first failing exact check, else the first failing comparison (nil when everything passed).
     public var firstDivergence: String? {
