@@ -78,7 +78,10 @@ let package = Package(
         .target(name: "Training", dependencies: ["Tensors", "NN", "Optim", "Vision", "Checkpoints"],
                 swiftSettings: swiftSettings),
         // Golden: tensor comparison, tolerances with reasons, op-reference and trace replay against PyTorch.
-        .target(name: "Golden", dependencies: ["Kernels", "Tensors", "NN", "Optim", "HDF5"],
+        // It replays every family of stored references (ops, optimizers, schedules, transforms, images,
+        // checkpoints, traces), for the tests and for `workbench regress` alike.
+        .target(name: "Golden",
+                dependencies: ["Kernels", "Tensors", "NN", "Optim", "HDF5", "Vision", "Images", "Checkpoints"],
                 swiftSettings: swiftSettings),
         // Benchmarks: model, convolution and data-loader timings beside the PyTorch scripts in Fixtures/.
         .target(name: "Benchmarks", dependencies: ["Kernels", "Tensors", "NN", "Optim", "Vision", "Golden"],
@@ -118,8 +121,10 @@ let package = Package(
         .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),
-        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5"], swiftSettings: swiftSettings),
-        .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5"], swiftSettings: swiftSettings),
+        .testTarget(name: "CheckpointsTests", dependencies: ["Checkpoints", "HDF5", "Golden", "TestSupport"],
+                    swiftSettings: swiftSettings),
+        .testTarget(name: "ImagesTests", dependencies: ["Images", "HDF5", "Golden", "TestSupport"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "VisionTests", dependencies: ["TestSupport", "Vision", "Images", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "GoldenTests", dependencies: ["Golden", "HDF5", "NN", "Tensors"],

@@ -8,13 +8,26 @@ public struct ReferenceProvenance: Sendable {
     public let path: String
     public let torchVersion: String?
     public let generatorArguments: String?
+    /// The file's `schema_version` attribute, when it has one.
+    public let schemaVersion: Int?
 
     public init(path: String, attributes: [String: HDF5AttributeValue]) {
         self.path = path
         if case .string(let version)? = attributes["torch_version"] {
             torchVersion = version
+        } else if case .string(let versions)? = attributes["versions"],
+            let torch = versions.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+                .first(where: { $0.hasPrefix("torch ") })
+        {
+            // Older decoder references list every version in one `versions` attribute ("torch 2.15.0, ...").
+            torchVersion = String(torch.dropFirst("torch ".count))
         } else {
             torchVersion = nil
+        }
+        if case .int64(let schema)? = attributes["schema_version"] {
+            schemaVersion = Int(schema)
+        } else {
+            schemaVersion = nil
         }
         if case .string(let arguments)? = attributes["generator_args"] {
             generatorArguments = arguments
@@ -36,6 +49,14 @@ public struct ReferenceProvenance: Sendable {
             return String(line.dropFirst("torch==".count)).trimmingCharacters(in: .whitespaces)
         }
         return nil
+    }
+
+    /// A message when the file's `schema_version` is newer than `supported`, the newest this engine reads (nil when
+    /// it is readable): a newer file is refused by name instead of being half-read.
+    public func schemaProblem(supported: Int) -> String? {
+        guard let schemaVersion, schemaVersion > supported else { return nil }
+        return "\(path) has schema_version \(schemaVersion), newer than the \(supported) this engine reads; update the "
+            + "package or re-record the file with this package's generator"
     }
 
     /// `recorded with torch 2.15.0+cu132 (generator: ops)`.

@@ -8,6 +8,8 @@ public final class ForwardRecorder {
     private let names: [ObjectIdentifier: String]
     /// (module name, output) in the order the modules finished.
     public private(set) var outputs: [(name: String, output: Tensor)] = []
+    /// Each recorded call's input, parallel to ``outputs`` (what a forward pre-hook sees).
+    public private(set) var inputs: [Tensor] = []
 
     /// Records the submodules of `root` (the root itself is not recorded).
     public init(root: Module) {
@@ -16,8 +18,11 @@ public final class ForwardRecorder {
         self.names = names
     }
 
-    func record(_ module: Module, _ output: Tensor) {
-        if let name = names[ObjectIdentifier(module)] { outputs.append((name, output.detach())) }
+    func record(_ module: Module, input: Tensor, _ output: Tensor) {
+        if let name = names[ObjectIdentifier(module)] {
+            outputs.append((name, output.detach()))
+            inputs.append(input.detach())
+        }
     }
 
     /// Runs `body` with this recorder active.

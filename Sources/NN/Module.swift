@@ -27,7 +27,7 @@ open class Module {
     /// ``ForwardRecorder`` (PyTorch's forward hooks).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         let output = ModuleProfiler.current.map { $0.forward(self) { forward(input) } } ?? forward(input)
-        ForwardRecorder.current?.record(self, output)
+        ForwardRecorder.current?.record(self, input: input, output)
         return output
     }
 

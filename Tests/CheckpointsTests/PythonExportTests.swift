@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Golden
 import Testing
 
 /// Writes the files `Fixtures/tlref/verify_swift_checkpoints.py` checks with torch and torchvision. Enabled only

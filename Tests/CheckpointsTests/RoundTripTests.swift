@@ -1,5 +1,6 @@
 import Checkpoints
 import Foundation
+import Golden
 import Testing
 
 /// Swift writes every format and reads back identical values; the zip writer reproduces torch.save byte for byte.

@@ -1,4 +1,5 @@
 import Foundation
+import Golden
 import HDF5
 import Images
 import Testing
@@ -32,6 +33,11 @@ enum JPEGFixtures {
     static let decodable = names(refused: false)
     /// Files that must be refused with an error naming them.
     static let refused = names(refused: true)
+
+    /// The folder and its references, as `workbench regress` replays them.
+    static func references() throws -> ImageReferenceFolder {
+        try ImageReferenceFolder(format: .jpeg, directory: directory)
+    }
 
     /// The reference file, opened read-only.
     static func expected() throws -> HDF5File {

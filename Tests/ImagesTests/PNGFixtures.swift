@@ -1,4 +1,5 @@
 import Foundation
+import Golden
 import HDF5
 import Images
 import Testing
@@ -28,18 +29,14 @@ enum PNGFixtures {
     /// Files that must be refused with an error naming them.
     static let refused = names(refused: true)
 
+    /// The folder and its references, as `workbench regress` replays them.
+    static func references() throws -> ImageReferenceFolder {
+        try ImageReferenceFolder(format: .png, directory: directory)
+    }
+
     /// The reference file, opened read-only.
     static func expected() throws -> HDF5File {
         try HDF5File(path: directory + "/expected.h5")
-    }
-
-    /// The expected.h5 dataset that holds torchvision's result for `mode`.
-    static func dataset(for mode: ImageReadMode) -> String {
-        switch mode {
-        case .unchanged: return "unchanged"
-        case .gray: return "gray"
-        case .rgb: return "rgb"
-        }
     }
 
     /// The integer attribute `name` of `object`.

@@ -18,3 +18,14 @@ public func expectClose(
 public func expectPassed(_ comparison: TensorComparison, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(comparison.passed, Comment(rawValue: comparison.description), sourceLocation: sourceLocation)
 }
+
+/// Records one test issue per failed exact check and per failed comparison of a library replay (the replays
+/// `workbench regress` runs), each with its full report.
+public func expectPassed(_ result: ReplayResult, sourceLocation: SourceLocation = #_sourceLocation) {
+    for mismatch in result.mismatches {
+        Issue.record(Comment(rawValue: mismatch), sourceLocation: sourceLocation)
+    }
+    for comparison in result.comparisons where !comparison.passed {
+        expectPassed(comparison, sourceLocation: sourceLocation)
+    }
+}

@@ -46,7 +46,7 @@ struct DataLoaderTests {
         #expect(batches.flatMap(\.indices) == Array(0..<11))
         expectClose(
             DataLoaderTests.stacked(batches), try VisionFixtures.tensor(group, "images"), "dataloader/plain",
-            tolerance: VisionTolerance.resampled)
+            tolerance: TransformTolerances.resampled)
     }
 
     @Test("random augmentation per sample equals torchvision's on the sample's stream, epoch after epoch")
@@ -61,7 +61,7 @@ struct DataLoaderTests {
             expectClose(
                 DataLoaderTests.stacked(try DataLoaderTests.batches(loader)),
                 try VisionFixtures.tensor(group, "images"), "augmented epoch \(epoch)",
-                tolerance: VisionTolerance.resampled)
+                tolerance: TransformTolerances.resampled)
         }
     }
 

@@ -8,13 +8,22 @@ import Vision
 
 /// The files made by Fixtures/tlref/transforms.py: transforms.h5, the input PNGs and the ImageFolder trees.
 enum VisionFixtures {
-    static let references = PackagePaths.file("Fixtures/references/transforms.h5")
+    static let referencePath = PackagePaths.file("Fixtures/references/transforms.h5")
     static let folders = PackagePaths.file("Fixtures/testdata/imagefolder")
     static let validRoot = folders + "/valid"
 
+    /// transforms.h5 with the library's replays (shared with `workbench regress`).
+    static let references: TransformReferenceFile = {
+        do {
+            return try TransformReferenceFile(path: referencePath, root: PackagePaths.root(from: #filePath))
+        } catch {
+            fatalError("cannot open \(referencePath): \(error)")
+        }
+    }()
+
     /// transforms.h5, opened read-only once.
     static let file: HDF5File = {
-        do { return try HDF5File(path: references) } catch { fatalError("cannot open \(references): \(error)") }
+        do { return try HDF5File(path: referencePath) } catch { fatalError("cannot open \(referencePath): \(error)") }
     }()
 
     /// The group at `path` in transforms.h5.

@@ -16,12 +16,27 @@ public struct RegressionReport: Sendable {
         public let tensors: Int
         public let worstViolation: Float
         public let firstDivergence: String?
+        /// Checks reported "not informative", near-ties, and checks that diverged after a near-tie.
+        public var notInformative = 0
+        public var nearTies: [String] = []
+        public var afterNearTie = 0
 
         public init(name: String, comparisons: [TensorComparison]) {
             self.name = name
             tensors = comparisons.count
             worstViolation = comparisons.map(\.worstViolation).max() ?? 0
             firstDivergence = comparisons.first { !$0.passed }.map(\.description)
+        }
+
+        /// A case replayed by a family's replay (tensor comparisons and exact checks).
+        public init(name: String, result: ReplayResult) {
+            self.name = name
+            tensors = result.count
+            worstViolation = result.worstViolation
+            firstDivergence = result.firstDivergence
+            notInformative = result.notInformative.count
+            nearTies = result.nearTies
+            afterNearTie = result.afterNearTie.count
         }
 
         /// A case that could not be replayed at all (a malformed file, a missing key).
@@ -38,15 +53,29 @@ public struct RegressionReport: Sendable {
     public struct Family: Sendable {
         public let name: String
         public let cases: [Case]
+        /// Files of this family recorded with another torch than the pinned one (compared all the same, and said).
+        public let warnings: [String]
 
-        public init(name: String, cases: [Case]) {
+        public init(name: String, cases: [Case], warnings: [String] = []) {
             self.name = name
             self.cases = cases
+            self.warnings = warnings
         }
 
         public var tensors: Int { cases.reduce(0) { $0 + $1.tensors } }
         public var failures: [Case] { cases.filter { !$0.passed } }
         public var worstViolation: Float { cases.map(\.worstViolation).max() ?? 0 }
+        public var notInformative: Int { cases.reduce(0) { $0 + $1.notInformative } }
+        public var nearTies: Int { cases.reduce(0) { $0 + $1.nearTies.count } }
+
+        /// The notes column: provenance warnings, not-informative checks, near-ties.
+        var notes: String {
+            var notes: [String] = []
+            if !warnings.isEmpty { notes.append("\(warnings.count) provenance warning(s)") }
+            if notInformative > 0 { notes.append("\(notInformative) not informative") }
+            if nearTies > 0 { notes.append("\(nearTies) near-tie(s)") }
+            return notes.joined(separator: ", ")
+        }
     }
 
     public let families: [Family]
@@ -75,13 +104,28 @@ public struct RegressionReport: Sendable {
     }
 
     public func text() -> String {
-        var lines = ["family        cases  tensors  worst/tol  failures"]
+        var lines = ["family        cases  tensors  worst/tol  failures  notes"]
         for family in families {
             lines.append(
                 pad(family.name, 14) + pad("\(family.cases.count)", 7) + pad("\(family.tensors)", 9)
-                    + pad(String(format: "%.2f", Double(family.worstViolation)), 11) + "\(family.failures.count)")
+                    + pad(String(format: "%.2f", Double(family.worstViolation)), 11)
+                    + pad("\(family.failures.count)", 10) + family.notes)
         }
         for family in families {
+            for warning in family.warnings {
+                let text = warning.hasPrefix("warning: ") ? String(warning.dropFirst("warning: ".count)) : warning
+                lines.append("WARNING \(family.name): \(text)")
+            }
+        }
+        for family in families {
+            for item in family.cases {
+                for tie in item.nearTies.prefix(3) { lines.append("NEAR-TIE \(family.name) \(item.name): \(tie)") }
+                if item.afterNearTie > 0 {
+                    lines.append(
+                        "NEAR-TIE \(family.name) \(item.name): \(item.afterNearTie) end-to-end check(s) diverged after "
+                            + "it (the local checks decide)")
+                }
+            }
             for failure in family.failures {
                 lines.append("FAIL \(family.name) \(failure.name): \(failure.firstDivergence ?? "")")
             }
@@ -105,7 +149,11 @@ public struct RegressionReport: Sendable {
             "families": families.map { family in
                 [
                     "name": family.name, "cases": family.cases.count, "tensors": family.tensors,
-                    "worst_violation": Double(family.worstViolation),
+                    // null when a case could not be replayed or an exact check failed (no finite ratio).
+                    "worst_violation": family.worstViolation.isFinite ? Double(family.worstViolation) : NSNull(),
+                    "warnings": family.warnings,
+                    "not_informative": family.notInformative,
+                    "near_ties": family.cases.flatMap { item in item.nearTies.map { "\(item.name): \($0)" } },
                     "failures": family.failures.map {
                         ["case": $0.name, "first_divergence": $0.firstDivergence ?? ""]
                     },
@@ -131,6 +179,9 @@ public struct RegressionReport: Sendable {
             lines.append(
                 "  <testsuite name=\"\(xml(family.name))\" tests=\"\(family.cases.count)\" "
                     + "failures=\"\(family.failures.count)\">")
+            if !family.warnings.isEmpty {
+                lines.append("    <system-out>\(xml(family.warnings.joined(separator: "\n")))</system-out>")
+            }
             for item in family.cases {
                 let name = "classname=\"\(xml(family.name))\" name=\"\(xml(item.name))\""
                 if let divergence = item.firstDivergence {

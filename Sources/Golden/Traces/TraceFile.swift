@@ -11,7 +11,9 @@ public struct TraceFile {
         public var baseWidth: Int
         public var numClasses: Int
         public var zeroInitResidual: Bool
-        public var inputSize: Int
+        /// The input is `[batch, 3, inputHeight, inputWidth]` (schema 2; schema 1's square `input_size`).
+        public var inputHeight: Int
+        public var inputWidth: Int
         public var batch: Int
         /// `full`, `frozen_train`, `frozen_eval` or `layer4_fc`.
         public var configuration: String
@@ -31,8 +33,16 @@ public struct TraceFile {
         public var gradsSubset: Bool
     }
 
+    /// The newest trace schema this replay reads. Schema 2 adds non-square inputs, the `contents` list, module
+    /// inputs and output gradients for teacher forcing, and per step PyTorch's state before the step.
+    public static let supportedSchema = 2
+
     public let path: String
     public let configuration: Configuration
+    /// The file's `schema_version` (1 when absent).
+    public let schemaVersion: Int
+    /// What the file declares it holds (schema 2's `contents`), every entry checked to exist.
+    public let contents: [String]
     let file: HDF5File
 
     public init(path: String) throws {
@@ -81,11 +91,30 @@ public struct TraceFile {
         guard try string("kind") == "trace" else {
             throw TraceError.malformed(path: path, item: "/", detail: "attribute 'kind' is not 'trace'")
         }
+        schemaVersion = try integer("schema_version", default: 1)
+        guard schemaVersion <= Self.supportedSchema else {
+            throw TraceError.malformed(
+                path: path, item: "/",
+                detail: "schema_version \(schemaVersion) is newer than the \(Self.supportedSchema) this replay reads")
+        }
+        let height: Int
+        let width: Int
+        if attributes["input_height"] != nil || attributes["input_width"] != nil || schemaVersion >= 2 {
+            (height, width) = (try natural("input_height", atLeast: 1), try natural("input_width", atLeast: 1))
+        } else {
+            let size = try natural("input_size", atLeast: 1)
+            (height, width) = (size, size)
+        }
+        if schemaVersion >= 2 {
+            contents = try string("contents").split(separator: "\n").map(String.init)
+        } else {
+            contents = []
+        }
         configuration = Configuration(
             model: try string("model"), baseWidth: try natural("base_width", atLeast: 1),
             numClasses: try natural("num_classes", atLeast: 1),
             zeroInitResidual: try integer("zero_init_residual", default: 0) != 0,
-            inputSize: try natural("input_size", atLeast: 1),
+            inputHeight: height, inputWidth: width,
             batch: try natural("batch", atLeast: 1), configuration: try string("configuration"),
             optimizer: try string("optimizer"),
             lr: try real("lr", default: 0), momentum: try real("momentum", default: 0),
@@ -97,6 +126,19 @@ public struct TraceFile {
     }
 
     var root: HDF5Group { file.root }
+
+    /// The declared datasets that are missing from the file (empty for schema 1, which declares nothing).
+    public func missingDeclaredDatasets() -> [String] {
+        contents.filter { !root.contains($0) }
+    }
+
+    /// A float64 attribute of a group, or nil.
+    func doubleAttribute(_ name: String, of group: String) throws -> Float? {
+        guard root.contains(group), case .float64(let value)? = try root.group(group).attributes()[name] else {
+            return nil
+        }
+        return Float(value)
+    }
 
     /// A float32 dataset as a tensor, or an error naming the path in the file.
     func tensor(_ name: String) throws -> Tensor {

@@ -3,15 +3,63 @@ import Optim
 import Tensors
 
 /// Replays a ``TraceFile`` in this engine - the same model, initial weights, freezing, input, loss and optimizer -
-/// and compares everything PyTorch recorded, in the order it happened.
+/// and compares everything PyTorch recorded, in the order it happened: end to end (our run against PyTorch's) and,
+/// for schema 2 traces, locally (each module fed PyTorch's stored input and output gradient, each optimizer step
+/// taken from PyTorch's stored state before it), so that errors cannot compound and local tolerances stay tight.
+/// Discrete choices that flip on a near-tie (a ReLU sign, a max-pool winner, the sign of a gradient Adam normalises)
+/// are reported as near-ties with both margins.
 public enum TraceReplay {
+    /// Whether a check compares our whole run with PyTorch's, or one module or step fed PyTorch's own state.
+    public enum Scope: String, Sendable {
+        case endToEnd = "end-to-end"
+        case local
+    }
+
     /// One comparison, labelled with the phase it belongs to (`forward`, `loss`, `grads`, `step 2`).
     public struct Check {
         public let phase: String
         public let comparison: TensorComparison
         /// PyTorch's own float32-vs-float64 error for this tensor, when the trace records it.
         public var float64Error: Float? = nil
+        public var scope: Scope = .endToEnd
+        /// The part of the tolerance that grew with PyTorch's float64 error (absolute, beyond the base), and the
+        /// largest |value| PyTorch stored: when the first exceeds ``informativeFraction`` of the second the check
+        /// can no longer tell a right value from a wrong one.
+        public var derivedTolerance: Float = 0
+        public var expectedMax: Float = 0
+
+        /// False when the tolerance derived from PyTorch's float64 error exceeds ``informativeFraction`` of the
+        /// tensor's largest value: such a check is reported "not informative", never "passed".
+        public var informative: Bool { derivedTolerance <= TraceReplay.informativeFraction * expectedMax }
     }
+
+    /// A discrete choice that came out otherwise here than in PyTorch, with both margins: for a ReLU our and
+    /// PyTorch's input value, for a max-pool the gap between the two candidates in our and PyTorch's input, for a
+    /// gradient sign our and PyTorch's gradient.
+    public struct NearTie: CustomStringConvertible {
+        public let location: String
+        public let index: [Int]
+        public let ourMargin: Float
+        public let torchMargin: Float
+        /// How many checks were made before it (its place in replay order).
+        public let position: Int
+        /// Elements of the same tensor that flipped too.
+        public let count: Int
+
+        public var description: String {
+            "\(location) element \(index): our margin \(ourMargin), PyTorch's \(torchMargin)"
+                + (count > 1 ? " (\(count) elements flipped)" : "")
+        }
+    }
+
+    /// What a replay gave.
+    public struct Outcome {
+        public var checks: [Check] = []
+        public var nearTies: [NearTie] = []
+    }
+
+    /// A check whose float64-derived tolerance exceeds this fraction of the tensor's largest value says nothing.
+    public static let informativeFraction: Float = 0.01
 
     /// The model a trace describes, with torchvision's structure and the trace's width and classes.
     public static func makeModel(_ configuration: TraceFile.Configuration, path: String) throws -> ResNet {
@@ -35,41 +83,47 @@ public enum TraceReplay {
     }
 
     /// The optimizer a trace names, over `parameters`.
-    static func makeOptimizer(_ c: TraceFile.Configuration, parameters: [Tensor], path: String) throws -> () -> Void {
+    static func makeOptimizer(
+        _ c: TraceFile.Configuration, parameters: [Tensor], path: String
+    ) throws
+        -> any Optimizer
+    {
         switch c.optimizer {
         case "sgd":
-            let sgd = SGD(
+            return SGD(
                 parameters: parameters, lr: c.lr, momentum: c.momentum, dampening: c.dampening,
                 weightDecay: c.weightDecay, nesterov: c.nesterov)
-            return {
-                sgd.step()
-                sgd.zeroGrad()
-            }
         case "adam":
-            let adam = Adam(parameters: parameters, lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weightDecay)
-            return {
-                adam.step()
-                adam.zeroGrad()
-            }
+            return Adam(parameters: parameters, lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weightDecay)
         case "adamw":
-            let adamw = AdamW(parameters: parameters, lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weightDecay)
-            return {
-                adamw.step()
-                adamw.zeroGrad()
-            }
+            return AdamW(parameters: parameters, lr: c.lr, betas: c.betas, eps: c.eps, weightDecay: c.weightDecay)
         default:
             throw TraceError.malformed(path: path, item: "/", detail: "unknown optimizer '\(c.optimizer)'")
         }
     }
 
-    /// Replays the trace; `initialState` (e.g. from `--weights`) replaces the portable initial weights.
-    public static func run(_ trace: TraceFile, initialState: [(key: String, value: Tensor)]? = nil) throws -> [Check] {
+    /// The model at the trace's initial state, with its transfer setting applied (trainable parameters, modes).
+    static func initialModel(_ trace: TraceFile, _ initialState: [(key: String, value: Tensor)]?) throws -> ResNet {
         let c = trace.configuration
         let model = try makeModel(c, path: trace.path)
         PortableInit.apply(to: model, seed: c.initSeed, zeroInitResidual: c.zeroInitResidual)
         if let initialState { try model.loadStateDict(initialState) }
         try setting(c, path: trace.path).apply(to: model)
-        let inputShape = [c.batch, 3, c.inputSize, c.inputSize]
+        return model
+    }
+
+    /// Replays the trace; `initialState` (e.g. from `--weights`) replaces the portable initial weights.
+    public static func run(_ trace: TraceFile, initialState: [(key: String, value: Tensor)]? = nil) throws -> Outcome {
+        let c = trace.configuration
+        let missing = trace.missingDeclaredDatasets()
+        guard missing.isEmpty else {
+            throw TraceError.malformed(
+                path: trace.path, item: "contents",
+                detail: "\(missing.count) declared dataset(s) missing: "
+                    + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? ", ..." : ""))
+        }
+        let model = try initialModel(trace, initialState)
+        let inputShape = [c.batch, 3, c.inputHeight, c.inputWidth]
         let input =
             trace.root.contains("input")
             ? try trace.tensor("input") : PortableInit.input(shape: inputShape, seed: c.initSeed)
@@ -89,20 +143,23 @@ public enum TraceReplay {
                 detail: "target \(bad) is outside 0..<\(c.numClasses) (num_classes)")
         }
         let initial = Dictionary(model.stateDict().map { ($0.key, $0.value.copy()) }, uniquingKeysWith: { a, _ in a })
-        let step = try makeOptimizer(c, parameters: model.trainableParameters(), path: trace.path)
-        var checks: [Check] = []
+        let trainable = model.namedParameters().filter { $0.1.requiresGrad }.map(\.0)
+        guard trace.root.contains("forward") else { throw TraceError.missing(path: trace.path, item: "forward") }
+        try checkSchema1Coverage(trace, trainable: trainable)
+        let optimizer = try makeOptimizer(c, parameters: model.trainableParameters(), path: trace.path)
+        var outcome = Outcome()
         func check(
             _ phase: String, _ name: String, _ actual: Tensor, _ expected: Tensor,
             _ kind: TraceTolerances.Kind, item: String
         ) throws {
             let noise = try trace.float64Error(item)
-            checks.append(
+            let tolerance = TraceTolerances.tolerance(kind, float64Error: noise)
+            outcome.checks.append(
                 Check(
                     phase: phase,
-                    comparison: TensorComparison(
-                        name: name, actual: actual, expected: expected,
-                        tolerance: TraceTolerances.tolerance(kind, float64Error: noise)),
-                    float64Error: noise))
+                    comparison: TensorComparison(name: name, actual: actual, expected: expected, tolerance: tolerance),
+                    float64Error: noise, derivedTolerance: tolerance.absolute - kind.base.absolute,
+                    expectedMax: maxMagnitude(expected)))
         }
 
         // Step 1's forward, module by module.
@@ -120,6 +177,16 @@ public enum TraceReplay {
                 throw TraceError.malformed(
                     path: trace.path, item: "forward/\(entry)",
                     detail: "call \(index) of this model's forward pass is '\(found)'")
+            }
+            if trace.root.contains("forward_inputs/\(entry)") {
+                let torchInput = try trace.tensor("forward_inputs/\(entry)")
+                let module = try self.module(model, name, trace)
+                if let tie = discreteFlip(
+                    module, ours: recorder.inputs[index], torch: torchInput, location: "forward \(entry)",
+                    position: outcome.checks.count)
+                {
+                    outcome.nearTies.append(tie)
+                }
             }
             try check("forward", name, recorder.outputs[index].output, expected, .activation, item: "forward/\(entry)")
         }
@@ -142,7 +209,7 @@ public enum TraceReplay {
             }
             let expected = try trace.tensor("grads/\(name)")
             guard let grad = parameter.grad else {
-                checks.append(
+                outcome.checks.append(
                     Check(
                         phase: "grads",
                         comparison: TensorComparison(
@@ -155,7 +222,7 @@ public enum TraceReplay {
         }
         for name in try trace.listAttribute("params_without_grad", of: "grads") {
             let grad = parameters[name]?.grad
-            checks.append(
+            outcome.checks.append(
                 Check(
                     phase: "grads",
                     comparison: TensorComparison(
@@ -172,7 +239,20 @@ public enum TraceReplay {
                 loss.backward()
             }
             try check("step \(k)", "loss", loss, try trace.tensor("steps/\(k)/loss"), .loss, item: "steps/\(k)/loss")
-            step()
+            if c.optimizer != "sgd" && trace.root.contains("steps/\(k)/before/grads") {
+                for name in trainable where trace.root.contains("steps/\(k)/before/grads/\(name)") {
+                    guard let grad = parameters[name]?.grad else { continue }
+                    if let tie = signFlip(
+                        ours: grad, torch: try trace.tensor("steps/\(k)/before/grads/\(name)"),
+                        location: "step \(k) gradient sign of \(name) (Adam normalises it to +-lr)",
+                        position: outcome.checks.count)
+                    {
+                        outcome.nearTies.append(tie)
+                    }
+                }
+            }
+            optimizer.step()
+            optimizer.zeroGrad()
             let state = Dictionary(model.stateDict().map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
             for name in try trace.names(in: "steps/\(k)/state") {
                 guard let actual = state[name] else {
@@ -188,13 +268,47 @@ public enum TraceReplay {
             }
             for name in try trace.listAttribute("unchanged", of: "steps/\(k)/state") {
                 guard let actual = state[name], let before = initial[name] else { continue }
-                checks.append(
+                outcome.checks.append(
                     Check(
                         phase: "step \(k)",
                         comparison: TensorComparison(
                             name: "\(name) (unchanged)", actual: actual, expected: before, tolerance: .exact)))
             }
         }
-        return checks
+        outcome.checks += try localChecks(trace, initialState: initialState, initial: initial, trainable: trainable)
+        return outcome
+    }
+
+    /// The submodule `name` of `model`, or an error naming the trace.
+    static func module(_ model: Module, _ name: String, _ trace: TraceFile) throws -> Module {
+        guard let module = model.namedModules().first(where: { $0.0 == name })?.1 else {
+            throw TraceError.malformed(path: trace.path, item: name, detail: "this model has no module '\(name)'")
+        }
+        return module
+    }
+
+    /// A schema 1 trace declares nothing: its gradients must cover every trainable parameter (unless
+    /// `grads_subset`), and every step must store the loss and every trainable parameter.
+    static func checkSchema1Coverage(_ trace: TraceFile, trainable: [String]) throws {
+        guard trace.schemaVersion < 2 else { return }
+        var missing: [String] = []
+        if !trace.configuration.gradsSubset {
+            missing += trainable.filter { !trace.root.contains("grads/\($0)") }.map { "grads/\($0)" }
+        }
+        for k in 1...max(trace.configuration.steps, 1) where trace.configuration.steps > 0 {
+            if !trace.root.contains("steps/\(k)/loss") { missing.append("steps/\(k)/loss") }
+            missing += trainable.filter { !trace.root.contains("steps/\(k)/state/\($0)") }
+                .map { "steps/\(k)/state/\($0)" }
+        }
+        guard missing.isEmpty else {
+            throw TraceError.malformed(
+                path: trace.path, item: "/",
+                detail: "\(missing.count) dataset(s) a trace of this model must hold are missing: "
+                    + missing.prefix(8).joined(separator: ", ") + (missing.count > 8 ? ", ..." : ""))
+        }
+    }
+
+    static func maxMagnitude(_ tensor: Tensor) -> Float {
+        tensor.toArray().reduce(0) { max($0, abs($1)) }
     }
 }

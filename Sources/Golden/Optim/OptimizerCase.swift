@@ -1,52 +1,56 @@
-import Golden
 import HDF5
 import Optim
 import Tensors
 
-/// One recorded PyTorch optimizer run (`/optimizers/<name>`): the options, the groups as given and as torch
-/// resolved them, every parameter's gradients and values per step, and the state after the last step.
-struct OptimizerCase {
+/// One recorded PyTorch optimizer run (`/optimizers/<name>` of optim.h5): the options, the groups as given and as
+/// torch resolved them, every parameter's gradients and values per step, and the state after the last step.
+public struct OptimizerCase {
     /// A parameter group: the indices of its parameters, the options it sets, and all options as torch filled them.
-    struct Group {
-        let params: [Int]
-        let given: AttributeReader
-        let resolved: AttributeReader
+    public struct Group {
+        public let params: [Int]
+        public let given: AttributeReader
+        public let resolved: AttributeReader
     }
 
     /// One parameter: its initial value, and per step its gradient (`nil` when torch's `.grad` was `None`) and
     /// its value after the step.
-    struct Param {
-        let initial: Tensor
-        let grads: [Tensor?]
-        let values: [Tensor]
+    public struct Param {
+        public let initial: Tensor
+        public let grads: [Tensor?]
+        public let values: [Tensor]
     }
 
     /// What torch's `optimizer.state[p]` held after the last step.
-    struct State {
-        let tensors: [String: Tensor]
-        let step: Int?
+    public struct State {
+        public let tensors: [String: Tensor]
+        public let step: Int?
     }
 
-    let name: String
-    let optimizer: String
-    let steps: Int
-    let usesGroups: Bool
-    let options: AttributeReader
-    let groups: [Group]
-    let params: [Param]
+    public let name: String
+    /// `<file>:/optimizers/<name>`, for messages.
+    public let source: String
+    public let optimizer: String
+    public let steps: Int
+    public let usesGroups: Bool
+    public let options: AttributeReader
+    public let groups: [Group]
+    public let params: [Param]
     /// By parameter index; a parameter torch kept no state for is absent.
-    let state: [Int: State]
+    public let state: [Int: State]
 
-    init(name: String) throws {
-        let node = try OptimReferences.file.root.group("optimizers/\(name)")
+    init(file: OptimReferenceFile, name: String) throws {
+        let node = try file.group("optimizers/\(name)")
+        let source = "\(file.path):/optimizers/\(name)"
         let attributes = try AttributeReader(node)
         self.name = name
+        self.source = source
         optimizer = try attributes.string("optimizer")
         steps = try attributes.int("steps")
+        guard steps >= 0 else { throw OptimReferenceError.malformed(source: source, detail: "steps is \(steps)") }
         usesGroups = try attributes.int("uses_groups") != 0
         options = try AttributeReader(node.group("options"))
         let groupFolder = try node.group("groups")
-        groups = try groupFolder.groupNames().sorted { Int($0)! < Int($1)! }.map { number in
+        groups = try groupFolder.groupNames().sorted { (Int($0) ?? 0) < (Int($1) ?? 0) }.map { number in
             let group = try groupFolder.group(number)
             let resolved = try AttributeReader(group)
             return Group(
@@ -55,15 +59,35 @@ struct OptimizerCase {
         }
         let paramFolder = try node.group("params")
         let steps = steps
-        params = try (0..<paramFolder.groupNames().count).map { index in
+        let params = try (0..<paramFolder.groupNames().count).map { index in
+            guard paramFolder.contains("p\(index)") else {
+                throw OptimReferenceError.missingGroup(source: source, name: "params/p\(index)")
+            }
             let folder = try paramFolder.group("p\(index)")
+            let initial = try folder.readTensor("initial")
             let grads = try folder.readTensor("grads")
             let hasGrad = try folder.read("has_grad", as: Int64.self).values
             let values = try folder.readTensor("values")
+            for (key, shape) in [("grads", grads.shape), ("values", values.shape)]
+            where shape != [steps] + initial.shape {
+                throw OptimReferenceError.malformed(
+                    source: source,
+                    detail: "params/p\(index)/\(key) has shape \(shape), expected \([steps] + initial.shape)")
+            }
+            guard hasGrad.count == steps else {
+                throw OptimReferenceError.malformed(
+                    source: source, detail: "params/p\(index)/has_grad has \(hasGrad.count) entries for \(steps) steps")
+            }
             return Param(
-                initial: try folder.readTensor("initial"),
-                grads: (0..<steps).map { hasGrad[$0] != 0 ? grads.row($0) : nil },
-                values: (0..<steps).map { values.row($0) })
+                initial: initial, grads: (0..<steps).map { hasGrad[$0] != 0 ? grads.stackedRow($0) : nil },
+                values: (0..<steps).map { values.stackedRow($0) })
+        }
+        self.params = params
+        for group in groups {
+            if let bad = group.params.first(where: { !params.indices.contains($0) }) {
+                throw OptimReferenceError.malformed(
+                    source: source, detail: "a group names parameter \(bad) of \(params.count)")
+            }
         }
         let stateFolder = try node.group("state")
         var state: [Int: State] = [:]
@@ -72,14 +96,17 @@ struct OptimizerCase {
             let tensors = try folder.datasetNames().map { ($0, try folder.readTensor($0)) }
             let attributes = try AttributeReader(folder)
             let step = attributes.keys.contains("step") ? try attributes.int("step") : nil
-            state[Int(key.dropFirst())!] = State(tensors: Dictionary(uniqueKeysWithValues: tensors), step: step)
+            guard key.first == "p", let index = Int(key.dropFirst()) else {
+                throw OptimReferenceError.malformed(source: source, detail: "state/\(key) is not named p<index>")
+            }
+            state[index] = State(tensors: Dictionary(uniqueKeysWithValues: tensors), step: step)
         }
         self.state = state
     }
 
     /// The optimizer this case describes over `tensors`: options the case does not set keep the Swift
     /// initializers' defaults, so that comparing the resolved groups with torch's also checks those defaults.
-    func makeOptimizer(over tensors: [Tensor]) throws -> any Optimizer {
+    public func makeOptimizer(over tensors: [Tensor]) throws -> any Optimizer {
         let groupSpecs = try groups.map { group in
             ParamGroup(
                 params: group.params.map { tensors[$0] }, lr: try group.given.double("lr"),
@@ -139,8 +166,7 @@ struct OptimizerCase {
             }
         default:
             throw OptimReferenceError.missingAttribute(
-                source: "\(OptimReferences.path):/optimizers/\(name)",
-                name: "optimizer (unknown value \(optimizer))")
+                source: source, name: "optimizer (unknown value \(optimizer))")
         }
     }
 }

@@ -2,7 +2,7 @@ import Images
 
 extension ImageError {
     /// The name of the case, as the fixtures' `kind` attributes spell it (`error_<kind>_<what>` files).
-    var kind: String {
+    public var kind: String {
         switch self {
         case .unreadable: return "unreadable"
         case .notPNG: return "notPNG"
