@@ -49,10 +49,12 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // oneDNN (Debian's libdnnl-dev ships no pkg-config file: the module map links `dnnl` by name).
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
         .target(name: "Kernels",
-                dependencies: ["CBLAS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
+                dependencies: ["CBLAS", "CDNNL", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
                 swiftSettings: swiftSettings),
 
         // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)

@@ -49,7 +49,8 @@ public enum Convolution {
     /// Writes `conv2d(input, weight, bias)` into `output`.
     public static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace
+        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace,
+        backend: KernelBackend = .selected
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         let schedule = Schedule(g)
@@ -82,7 +83,7 @@ public enum Convolution {
                         transposeA: .none, transposeB: .none, m: og, n: np, k: k,
                         a: weight + group * og * k, lda: k, b: unfolded, ldb: np,
                         c: single ? output + (first * g.outChannels + group * og) * plane : product, ldc: np,
-                        threaded: threaded)
+                        threaded: threaded, backend: backend)
                     if single { continue }
                     for o in 0..<og {
                         for i in 0..<part.batch {
@@ -111,7 +112,8 @@ public enum Convolution {
     public static func backward(
         gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
-        gradBias: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry, workspace: Workspace
+        gradBias: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry, workspace: Workspace,
+        backend: KernelBackend = .selected
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         if let gradBias {
@@ -172,14 +174,14 @@ public enum Convolution {
                         sgemm(
                             transposeA: .none, transposeB: .transpose, m: og, n: k, k: np,
                             a: gradGroup, lda: np, b: unfolded, ldb: np, beta: first == images.lowerBound ? 0 : 1,
-                            c: weightSum + group * og * k, ldc: k, threaded: threaded)
+                            c: weightSum + group * og * k, ldc: k, threaded: threaded, backend: backend)
                     }
                     if let target {
                         let product = direct ? target + c0 * g.height * g.width : columns
                         sgemm(
                             transposeA: .transpose, transposeB: .none, m: k, n: np, k: og,
                             a: weight + group * og * k, lda: k, b: gradGroup, ldb: np, c: product, ldc: np,
-                            threaded: threaded)
+                            threaded: threaded, backend: backend)
                         if !direct {
                             col2im(
                                 columns, geometry: part, firstChannel: c0, channels: g.groupInChannels,
