@@ -46,10 +46,11 @@ public enum Convolution {
         var threaded: Bool { chunks == 1 }
     }
 
-    /// Writes `conv2d(input, weight, bias)` into `output`.
+    /// Writes `conv2d(input, weight, bias)` into `output`, or `relu(conv2d(input, weight, bias))` with `relu`
+    /// (applied in the same pass over the output as the bias).
     public static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace,
+        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool = false,
         backend: KernelBackend = .selected
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
@@ -94,11 +95,19 @@ public enum Convolution {
                 }
             }
         }
-        if let bias {
-            for n in 0..<g.batch {
-                for o in 0..<g.outChannels {
-                    let row = output + (n * g.outChannels + o) * plane
-                    let b = bias[o]
+        guard bias != nil || relu else { return }
+        // The epilogue, one pass over the output: `+ bias`, then `max(., 0)` with `relu` (NaN stays NaN, as
+        // `torch.relu`).
+        parallelFor(g.batch * g.outChannels, grain: max(1, 32_768 / max(plane, 1))) { rows in
+            for r in rows {
+                let row = output + r * plane
+                let b = bias?[r % g.outChannels] ?? 0
+                if relu {
+                    for p in 0..<plane {
+                        let v = row[p] + b
+                        row[p] = v < 0 ? 0 : v
+                    }
+                } else {
                     for p in 0..<plane { row[p] += b }
                 }
             }
