@@ -53,8 +53,10 @@ let package = Package(
         .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
+        // Element-wise and batch-norm inner loops in C, cloned per instruction set (target_clones) and dispatched at load.
+        .target(name: "CKernels"),
         .target(name: "Kernels",
-                dependencies: ["CBLAS", "CDNNL", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
+                dependencies: ["CBLAS", "CDNNL", "CKernels", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
                 swiftSettings: swiftSettings),
 
         // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)

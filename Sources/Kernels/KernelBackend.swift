@@ -1,4 +1,5 @@
 import CDNNL
+import CKernels
 import Foundation
 
 /// Which library computes the GEMMs (and so the convolutions and linear layers built on them).
@@ -48,6 +49,10 @@ public enum KernelBackend: String, CaseIterable, Sendable {
             return "OpenBLAS cblas_sgemm (core \(BLASThreading.coreName))"
         }
     }
+
+    /// The clone of the C element-wise and batch-norm loops this CPU runs (`avx512f`, `avx2` or `default`), the
+    /// same on both backends.
+    public static var elementwiseISA: String { String(cString: tl_kernels_isa()) }
 
     /// The instruction set oneDNN dispatches to (`dnnl_get_effective_cpu_isa`).
     static var oneDNNISA: String {
