@@ -49,10 +49,14 @@ let package = Package(
         .systemLibrary(name: "CJPEG", path: "Sources/CJPEG", pkgConfig: "libjpeg",
                        providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
+        // oneDNN (Debian's libdnnl-dev ships no pkg-config file: the module map links `dnnl` by name).
+        .systemLibrary(name: "CDNNL", path: "Sources/CDNNL", providers: [.apt(["libdnnl-dev"])]),
 
         // MARK: Layer 2 - kernels: loops over raw Float buffers and BLAS calls
+        // Element-wise and batch-norm inner loops in C, cloned per instruction set (target_clones) and dispatched at load.
+        .target(name: "CKernels"),
         .target(name: "Kernels",
-                dependencies: ["CBLAS", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
+                dependencies: ["CBLAS", "CDNNL", "CKernels", .target(name: "CMalloc", condition: .when(platforms: [.linux]))],
                 swiftSettings: swiftSettings),
 
         // MARK: Layer 3 - tensors, autograd and the functional operations (torch.nn.functional)
@@ -117,7 +121,8 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NNTests", dependencies: ["NN", "Tensors", "Golden"], swiftSettings: swiftSettings),
+        .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Tensors", "Golden"],
+                    swiftSettings: swiftSettings),
         .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], swiftSettings: swiftSettings),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Batch-normalisation loops over NCHW batches, per channel; sums are accumulated in Double as ATen's CPU kernels
 /// do (`at::native::batch_norm_cpu`, aten/src/ATen/native/Normalization.cpp).
 ///
@@ -42,9 +44,7 @@ public enum BatchNormKernel {
                 let shift = (bias?[c] ?? 0) - mean[c] * scale
                 for n in 0..<batch {
                     let offset = (n * channels + c) * plane
-                    let src = input + offset
-                    let dst = output + offset
-                    for p in 0..<plane { dst[p] = src[p] * scale + shift }
+                    tl_scale_shift(input + offset, output + offset, plane, scale, shift)
                 }
             }
         }
@@ -87,10 +87,9 @@ public enum BatchNormKernel {
                     let scale = w * inv
                     for n in 0..<batch {
                         let offset = (n * channels + c) * plane
-                        let dy = gradOutput + offset
-                        let x = input + offset
-                        let dx = gradInput + offset
-                        for p in 0..<plane { dx[p] = (dy[p] - meanDy - (x[p] - mu) * projection) * scale }
+                        tl_batch_norm_backward(
+                            gradOutput + offset, input + offset, gradInput + offset, plane, meanDy, mu, projection,
+                            scale)
                     }
                 } else {
                     let scale = w * inv
@@ -107,52 +106,18 @@ public enum BatchNormKernel {
 }
 
 /// `sum(x - shift)` and `sum((x - shift)^2)` over `count` floats, accumulated in Double (ATen's CPU
-/// `acc_type<float>`) in eight independent lanes so that the loop vectorises.
+/// `acc_type<float>`) in eight lanes (C, dispatched to the CPU's widest vectors: `Sources/CKernels`).
 @inline(__always)
 func shiftedSums(_ values: UnsafePointer<Float>, count: Int, shift: Float) -> (Double, Double) {
-    var s = SIMD8<Double>()
-    var q = SIMD8<Double>()
-    let k = SIMD8<Double>(repeating: Double(shift))
-    var i = 0
-    while i + 8 <= count {
-        let raw = UnsafeRawPointer(values + i).loadUnaligned(as: SIMD8<Float>.self)
-        let d = SIMD8<Double>(raw) - k
-        s += d
-        q += d * d
-        i += 8
-    }
-    var sum = s.sum()
-    var squares = q.sum()
-    while i < count {
-        let d = Double(values[i]) - Double(shift)
-        sum += d
-        squares += d * d
-        i += 1
-    }
+    var (sum, squares) = (0.0, 0.0)
+    tl_shifted_sums(values, count, shift, &sum, &squares)
     return (sum, squares)
 }
 
-/// `sum(dy)` and `sum(dy * (x - mean))` over `count` elements, accumulated in Double in eight lanes.
+/// `sum(dy)` and `sum(dy * (x - mean))` over `count` elements, accumulated in Double in eight lanes (C, as above).
 @inline(__always)
 func gradientSums(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, count: Int, mean: Float) -> (Double, Double) {
-    var s = SIMD8<Double>()
-    var c = SIMD8<Double>()
-    let m = SIMD8<Double>(repeating: Double(mean))
-    var i = 0
-    while i + 8 <= count {
-        let g = SIMD8<Double>(UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self))
-        let v = SIMD8<Double>(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self))
-        s += g
-        c += g * (v - m)
-        i += 8
-    }
-    var sumDy = s.sum()
-    var sumCentered = c.sum()
-    while i < count {
-        let g = Double(dy[i])
-        sumDy += g
-        sumCentered += g * (Double(x[i]) - Double(mean))
-        i += 1
-    }
-    return (sumDy, sumCentered)
+    var (sum, centered) = (0.0, 0.0)
+    tl_gradient_sums(dy, x, count, mean, &sum, &centered)
+    return (sum, centered)
 }

@@ -46,10 +46,12 @@ public enum Convolution {
         var threaded: Bool { chunks == 1 }
     }
 
-    /// Writes `conv2d(input, weight, bias)` into `output`.
+    /// Writes `conv2d(input, weight, bias)` into `output`, or `relu(conv2d(input, weight, bias))` with `relu`
+    /// (applied in the same pass over the output as the bias).
     public static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace
+        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool = false,
+        backend: KernelBackend = .selected
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         let schedule = Schedule(g)
@@ -82,7 +84,7 @@ public enum Convolution {
                         transposeA: .none, transposeB: .none, m: og, n: np, k: k,
                         a: weight + group * og * k, lda: k, b: unfolded, ldb: np,
                         c: single ? output + (first * g.outChannels + group * og) * plane : product, ldc: np,
-                        threaded: threaded)
+                        threaded: threaded, backend: backend)
                     if single { continue }
                     for o in 0..<og {
                         for i in 0..<part.batch {
@@ -93,11 +95,19 @@ public enum Convolution {
                 }
             }
         }
-        if let bias {
-            for n in 0..<g.batch {
-                for o in 0..<g.outChannels {
-                    let row = output + (n * g.outChannels + o) * plane
-                    let b = bias[o]
+        guard bias != nil || relu else { return }
+        // The epilogue, one pass over the output: `+ bias`, then `max(., 0)` with `relu` (NaN stays NaN, as
+        // `torch.relu`).
+        parallelFor(g.batch * g.outChannels, grain: max(1, 32_768 / max(plane, 1))) { rows in
+            for r in rows {
+                let row = output + r * plane
+                let b = bias?[r % g.outChannels] ?? 0
+                if relu {
+                    for p in 0..<plane {
+                        let v = row[p] + b
+                        row[p] = v < 0 ? 0 : v
+                    }
+                } else {
                     for p in 0..<plane { row[p] += b }
                 }
             }
@@ -111,7 +121,8 @@ public enum Convolution {
     public static func backward(
         gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
-        gradBias: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry, workspace: Workspace
+        gradBias: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry, workspace: Workspace,
+        backend: KernelBackend = .selected
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         if let gradBias {
@@ -172,14 +183,14 @@ public enum Convolution {
                         sgemm(
                             transposeA: .none, transposeB: .transpose, m: og, n: k, k: np,
                             a: gradGroup, lda: np, b: unfolded, ldb: np, beta: first == images.lowerBound ? 0 : 1,
-                            c: weightSum + group * og * k, ldc: k, threaded: threaded)
+                            c: weightSum + group * og * k, ldc: k, threaded: threaded, backend: backend)
                     }
                     if let target {
                         let product = direct ? target + c0 * g.height * g.width : columns
                         sgemm(
                             transposeA: .transpose, transposeB: .none, m: k, n: np, k: og,
                             a: weight + group * og * k, lda: k, b: gradGroup, ldb: np, c: product, ldc: np,
-                            threaded: threaded)
+                            threaded: threaded, backend: backend)
                         if !direct {
                             col2im(
                                 columns, geometry: part, firstChannel: c0, channels: g.groupInChannels,

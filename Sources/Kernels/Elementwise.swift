@@ -1,8 +1,14 @@
+import CKernels
+
 /// Element-wise loops over contiguous Float buffers of `count` elements.
+///
+/// ReLU, its backward and addition run in C compiled for AVX-512, AVX2 and baseline x86-64, the clone matching the
+/// CPU chosen at load time (`Sources/CKernels`: Swift's generic SIMD types compile for SSE2 only); each core takes
+/// one contiguous range (``parallelFor(_:grain:_:)``).
 public enum Elementwise {
     /// `output = max(input, 0)` (`torch.relu`); NaN stays NaN, as in PyTorch.
     public static func relu(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, count: Int) {
-        parallelFor(count) { range in reluRange(input, output, range) }
+        parallelFor(count) { range in tl_relu(input + range.lowerBound, output + range.lowerBound, range.count) }
     }
 
     /// `gradInput = output <= 0 ? 0 : gradOutput` (`threshold_backward` on ReLU's result; NaN passes the gradient).
@@ -10,7 +16,10 @@ public enum Elementwise {
         gradOutput: UnsafePointer<Float>, output: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
         count: Int
     ) {
-        parallelFor(count) { range in reluBackwardRange(gradOutput, output, gradInput, range) }
+        parallelFor(count) { range in
+            let i = range.lowerBound
+            tl_relu_backward(gradOutput + i, output + i, gradInput + i, range.count)
+        }
     }
 
     /// `output = a + alpha * b`.
@@ -18,7 +27,10 @@ public enum Elementwise {
         _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, alpha: Float = 1,
         _ output: UnsafeMutablePointer<Float>, count: Int
     ) {
-        parallelFor(count) { range in addRange(a, b, alpha, output, range) }
+        parallelFor(count) { range in
+            let i = range.lowerBound
+            tl_add(a + i, b + i, alpha, output + i, range.count)
+        }
     }
 
     /// `output = a * b`.
@@ -55,55 +67,5 @@ public enum Elementwise {
             start = end
         }
         return total
-    }
-
-    // The loop bodies are plain functions, not closure bodies: inside a closure the pointers live in the closure
-    // context, which every store might alias, so the loop would reload them and not vectorise.
-
-    // ReLU and its backward run in explicit lanes: written as scalar selects, LLVM turned the backward into a
-    // branch per element (it may not load gradOutput where the select does not need it), 6% of a training step.
-    typealias Lanes = SIMD16<Float>
-
-    /// `output[i] = f(a[i], b[i])` over `range`, sixteen lanes at a time (the tail one value at a time, splatted).
-    @inline(__always)
-    private static func mapLanes(
-        _ range: Range<Int>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-        into output: UnsafeMutablePointer<Float>, _ f: (Lanes, Lanes) -> Lanes
-    ) {
-        var i = range.lowerBound
-        while i + Lanes.scalarCount <= range.upperBound {
-            let x = UnsafeRawPointer(a + i).loadUnaligned(as: Lanes.self)
-            let y = UnsafeRawPointer(b + i).loadUnaligned(as: Lanes.self)
-            UnsafeMutableRawPointer(output + i).storeBytes(of: f(x, y), as: Lanes.self)
-            i += Lanes.scalarCount
-        }
-        while i < range.upperBound {
-            output[i] = f(Lanes(repeating: a[i]), Lanes(repeating: b[i]))[0]
-            i += 1
-        }
-    }
-
-    private static func reluRange(
-        _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ range: Range<Int>
-    ) {
-        mapLanes(range, input, input, into: output) { x, _ in x.replacing(with: 0, where: x .<= 0) }
-    }
-
-    private static func reluBackwardRange(
-        _ gradOutput: UnsafePointer<Float>, _ output: UnsafePointer<Float>, _ gradInput: UnsafeMutablePointer<Float>,
-        _ range: Range<Int>
-    ) {
-        mapLanes(range, gradOutput, output, into: gradInput) { g, y in g.replacing(with: 0, where: y .<= 0) }
-    }
-
-    private static func addRange(
-        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ alpha: Float, _ output: UnsafeMutablePointer<Float>,
-        _ range: Range<Int>
-    ) {
-        if alpha == 1 {
-            for i in range { output[i] = a[i] + b[i] }
-        } else {
-            for i in range { output[i] = a[i] + alpha * b[i] }
-        }
     }
 }

@@ -1,18 +1,24 @@
 import CBLAS
+import CDNNL
 
 /// Matrix transposition flags for ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
 public enum Transpose {
     case none, transpose
 
     var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+    /// `dnnl_sgemm`'s flag character.
+    var dnnl: CChar { self == .none ? CChar(UInt8(ascii: "N")) : CChar(UInt8(ascii: "T")) }
 }
 
-/// Row-major single-precision GEMM through OpenBLAS: `C = alpha * op(A) * op(B) + beta * C`.
+/// Row-major single-precision GEMM: `C = alpha * op(A) * op(B) + beta * C`, through oneDNN's `dnnl_sgemm` or
+/// OpenBLAS's `cblas_sgemm` (``KernelBackend``; `backend` defaults to the process's choice).
 ///
 /// Shapes: op(A) is `[m, k]`, op(B) is `[k, n]`, C is `[m, n]`; `lda`, `ldb`, `ldc` are the row strides of the
-/// matrices as stored (before the transposition). Mirrors `cblas_sgemm(CblasRowMajor, ...)`.
+/// matrices as stored (before the transposition). Mirrors `cblas_sgemm(CblasRowMajor, ...)` (and `dnnl_sgemm`,
+/// which is row-major too).
 ///
-/// Threading is the kernels' own: OpenBLAS runs single-threaded, and a large product is split into one block of
+/// Threading is the kernels' own: both libraries run single-threaded (OpenBLAS's threads off, oneDNN's OpenMP teams
+/// of one, see ``OpenMPThreads``), and a large product is split into one block of
 /// columns (or rows) per core on the same worker pool as every other parallel loop. With OpenBLAS's own threads
 /// beside that pool, its idle workers spin in `sched_yield` while the memory-bound loops between GEMMs run, and the
 /// two pools fight over the cores (10% of a 32x64 ResNet forward pass went to the scheduler). Pass
@@ -20,7 +26,7 @@ public enum Transpose {
 public func sgemm(
     transposeA: Transpose, transposeB: Transpose, m: Int, n: Int, k: Int, alpha: Float = 1,
     a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
-    c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true
+    c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true, backend: KernelBackend = .selected
 ) {
     guard m > 0, n > 0 else { return }
     _ = BLASThreading.singleThreaded
@@ -31,9 +37,20 @@ public func sgemm(
     }
     func run(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>)
     {
-        cblas_sgemm(
-            CblasRowMajor, transposeA.cblas, transposeB.cblas, Int32(m), Int32(n), Int32(k), alpha,
-            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        switch backend {
+        case .oneDNN:
+            OpenMPThreads.singleOnThisThread()
+            let status = dnnl_sgemm(
+                transposeA.dnnl, transposeB.dnnl, Int64(m), Int64(n), Int64(k), alpha, a, Int64(lda), b, Int64(ldb),
+                beta, c, Int64(ldc))
+            precondition(
+                status == dnnl_success,
+                "dnnl_sgemm refused m \(m) n \(n) k \(k) lda \(lda) ldb \(ldb) ldc \(ldc) (status \(status.rawValue))")
+        case .reference:
+            cblas_sgemm(
+                CblasRowMajor, transposeA.cblas, transposeB.cblas, Int32(m), Int32(n), Int32(k), alpha,
+                a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        }
     }
     let chunks = threaded && m * n * k >= BLASThreading.parallelWork ? Parallelism.cores : 1
     if chunks > 1 && n >= 64 * chunks && n >= m {

@@ -19,7 +19,8 @@ struct BenchConv: ParsableCommand {
 
     func run() {
         print(
-            "swift engine, \(BLASThreading.threads) threads (single-threaded OpenBLAS blocks), median of \(repeats) "
+            "swift engine, \(BLASThreading.threads) threads, GEMMs: \(KernelBackend.selected.summary), single-threaded "
+                + "blocks on the engine's pool, element-wise C (\(KernelBackend.elementwiseISA)), median of \(repeats) "
                 + "after \(warmup) warm-up")
         for shape in ConvBenchmark.shapes {
             print(ConvBenchmark.run(shape, batch: batch, warmup: warmup, repeats: repeats))

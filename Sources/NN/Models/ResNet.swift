@@ -106,9 +106,8 @@ public final class ResNet: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
-        var x = conv1(x)
-        x = bn1(x)
-        x = relu(x)
+        // In evaluation-mode inference the stem's conv -> bn -> relu runs as one fused convolution (``EvalFusion``).
+        var x = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
         x = maxpool(x)
 
         x = layer1(x)

@@ -57,14 +57,11 @@ public final class BasicBlock: Module, ResidualBlock {
     public override func forward(_ x: Tensor) -> Tensor {
         var identity = x
 
-        var out = conv1(x)
-        out = bn1(out)
-        out = relu(out)
+        // In evaluation-mode inference each conv -> bn [-> relu] runs as one fused convolution (``EvalFusion``).
+        var out = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
+        out = EvalFusion.convBatchNorm(conv2, bn2, relu: false, out) ?? bn2(conv2(out))
 
-        out = conv2(out)
-        out = bn2(out)
-
-        if let downsample { identity = downsample(x) }
+        if let downsample { identity = EvalFusion.shortcut(downsample, x) ?? downsample(x) }
 
         out = out + identity
         out = relu(out)
@@ -115,18 +112,12 @@ public final class Bottleneck: Module, ResidualBlock {
     public override func forward(_ x: Tensor) -> Tensor {
         var identity = x
 
-        var out = conv1(x)
-        out = bn1(out)
-        out = relu(out)
+        // In evaluation-mode inference each conv -> bn [-> relu] runs as one fused convolution (``EvalFusion``).
+        var out = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
+        out = EvalFusion.convBatchNorm(conv2, bn2, relu: true, out) ?? relu(bn2(conv2(out)))
+        out = EvalFusion.convBatchNorm(conv3, bn3, relu: false, out) ?? bn3(conv3(out))
 
-        out = conv2(out)
-        out = bn2(out)
-        out = relu(out)
-
-        out = conv3(out)
-        out = bn3(out)
-
-        if let downsample { identity = downsample(x) }
+        if let downsample { identity = EvalFusion.shortcut(downsample, x) ?? downsample(x) }
 
         out = out + identity
         out = relu(out)

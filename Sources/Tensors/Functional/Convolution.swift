@@ -9,6 +9,36 @@ public func conv2d(
     _ input: Tensor, weight: Tensor, bias: Tensor? = nil, stride: IntPair = 1, padding: IntPair = 0,
     dilation: IntPair = 1, groups: Int = 1
 ) -> Tensor {
+    let geometry = conv2dGeometry(
+        input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let output = Tensor.uninitialized([geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
+    Convolution.forward(
+        input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer,
+        geometry: geometry, workspace: Workspaces.current)
+    FLOPCounter.add(multiplyAdds: geometry.forwardMACs)
+    let savedInput = input.detach()
+    let savedWeight = weight.detach()
+    record("ConvolutionBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) {
+        gradOutput, needs in
+        let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
+        let gradWeight = needs[1] ? Tensor.uninitialized(savedWeight.shape) : nil
+        let gradBias = needs[2] ? Tensor.uninitialized([geometry.outChannels]) : nil
+        FLOPCounter.add(multiplyAdds: geometry.forwardMACs * ((needs[0] ? 1 : 0) + (needs[1] ? 1 : 0)))
+        Convolution.backward(
+            gradOutput: gradOutput.pointer, input: savedInput.pointer, weight: savedWeight.pointer,
+            gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer,
+            geometry: geometry, workspace: Workspaces.current)
+        return [gradInput, gradWeight, gradBias]
+    }
+    return output
+}
+
+/// The geometry of `conv2d(input, weight, bias, ...)`, after checking every argument (the messages name the
+/// shapes and values, as PyTorch's do).
+func conv2dGeometry(
+    _ input: Tensor, weight: Tensor, bias: Tensor?, stride: IntPair, padding: IntPair, dilation: IntPair,
+    groups: Int
+) -> ConvGeometry {
     require(input.rank == 4, "conv2d expects a 4-D input [N, C, H, W], got shape \(input.shape)")
     require(weight.rank == 4, "conv2d expects a 4-D weight [O, C/groups, kh, kw], got shape \(weight.shape)")
     require(
@@ -34,24 +64,5 @@ public func conv2d(
         geometry.outHeight > 0 && geometry.outWidth > 0,
         "conv2d: input \(input.shape) is too small for kernel \(Array(weight.shape[2...])) with padding "
             + "\(padding) and dilation \(dilation)")
-    let output = Tensor.uninitialized([geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
-    Convolution.forward(
-        input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer,
-        geometry: geometry, workspace: Workspaces.current)
-    FLOPCounter.add(multiplyAdds: geometry.forwardMACs)
-    let savedInput = input.detach()
-    let savedWeight = weight.detach()
-    record("ConvolutionBackward", output: output, inputs: [input, weight, bias], saved: [savedInput, savedWeight]) {
-        gradOutput, needs in
-        let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
-        let gradWeight = needs[1] ? Tensor.uninitialized(savedWeight.shape) : nil
-        let gradBias = needs[2] ? Tensor.uninitialized([geometry.outChannels]) : nil
-        FLOPCounter.add(multiplyAdds: geometry.forwardMACs * ((needs[0] ? 1 : 0) + (needs[1] ? 1 : 0)))
-        Convolution.backward(
-            gradOutput: gradOutput.pointer, input: savedInput.pointer, weight: savedWeight.pointer,
-            gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, gradBias: gradBias?.pointer,
-            geometry: geometry, workspace: Workspaces.current)
-        return [gradInput, gradWeight, gradBias]
-    }
-    return output
+    return geometry
 }

@@ -1,0 +1,103 @@
+#include "ckernels.h"
+
+// One clone per instruction set; the loader picks the best one the CPU has (ifunc + cpuid).
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define LANES 8
+
+CLONES void tl_relu(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = v <= 0 ? 0.0f : v;
+    }
+}
+
+CLONES void tl_relu_backward(const float *restrict gy, const float *restrict y, float *restrict gx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float g = gy[i];
+        gx[i] = y[i] <= 0 ? 0.0f : g;
+    }
+}
+
+CLONES void tl_add(const float *a, const float *b, float alpha, float *out, ptrdiff_t n) {
+    if (alpha == 1.0f) {
+        for (ptrdiff_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++) out[i] = a[i] + alpha * b[i];
+    }
+}
+
+CLONES void tl_scale_shift(const float *x, float *y, ptrdiff_t n, float scale, float shift) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float p = x[i] * scale;
+        y[i] = p + shift;
+    }
+}
+
+CLONES void tl_shifted_sums(const float *restrict x, ptrdiff_t n, float shift, double *sum, double *squares) {
+    double s[LANES] = {0}, q[LANES] = {0};
+    const double k = shift;
+    ptrdiff_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        for (int l = 0; l < LANES; l++) {
+            double d = (double)x[i + l] - k;
+            s[l] += d;
+            q[l] += d * d;
+        }
+    }
+    double ts = 0, tq = 0;
+    for (int l = 0; l < LANES; l++) {
+        ts += s[l];
+        tq += q[l];
+    }
+    for (; i < n; i++) {
+        double d = (double)x[i] - k;
+        ts += d;
+        tq += d * d;
+    }
+    *sum = ts;
+    *squares = tq;
+}
+
+CLONES void tl_gradient_sums(
+    const float *restrict dy, const float *restrict x, ptrdiff_t n, float mean, double *sum, double *centered) {
+    double s[LANES] = {0}, c[LANES] = {0};
+    const double m = mean;
+    ptrdiff_t i = 0;
+    for (; i + LANES <= n; i += LANES) {
+        for (int l = 0; l < LANES; l++) {
+            double g = dy[i + l];
+            s[l] += g;
+            c[l] += g * ((double)x[i + l] - m);
+        }
+    }
+    double ts = 0, tc = 0;
+    for (int l = 0; l < LANES; l++) {
+        ts += s[l];
+        tc += c[l];
+    }
+    for (; i < n; i++) {
+        double g = dy[i];
+        ts += g;
+        tc += g * ((double)x[i] - m);
+    }
+    *sum = ts;
+    *centered = tc;
+}
+
+CLONES void tl_batch_norm_backward(
+    const float *restrict dy, const float *restrict x, float *restrict dx, ptrdiff_t n, float mean_dy, float mu,
+    float projection, float scale) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float centered = x[i] - mu;
+        float p = centered * projection;
+        float d = dy[i] - mean_dy;
+        dx[i] = (d - p) * scale;
+    }
+}
+
+const char *tl_kernels_isa(void) {
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return "avx512f";
+    if (__builtin_cpu_supports("avx2")) return "avx2";
+    return "default";
+}

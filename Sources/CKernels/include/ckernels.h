@@ -1,0 +1,30 @@
+#ifndef TL_CKERNELS_H
+#define TL_CKERNELS_H
+// Element-wise and batch-norm loops in C, compiled for several instruction sets (AVX-512, AVX2, baseline x86-64)
+// with the one matching the CPU chosen at load time (GCC/Clang `target_clones`, an ifunc resolved from cpuid).
+// Swift's generic SIMD types compile for baseline x86-64 (SSE2) only; these are the same loops, wider.
+// Every function is the scalar definition written out in lanes; none reorders a float32 sum (batch-norm sums
+// accumulate in double, as ATen's CPU kernels do), so results match the Swift loops they replace exactly, except
+// where noted: the double sums are added in 8 lanes in another order.
+
+#include <stddef.h>
+
+/// y[i] = x[i] <= 0 ? 0 : x[i] (torch.relu; NaN stays NaN).
+void tl_relu(const float *x, float *y, ptrdiff_t n);
+/// gx[i] = y[i] <= 0 ? 0 : gy[i] (threshold_backward on ReLU's output; NaN passes the gradient).
+void tl_relu_backward(const float *gy, const float *y, float *gx, ptrdiff_t n);
+/// out[i] = a[i] + alpha * b[i] (alpha == 1: a[i] + b[i], one rounding).
+void tl_add(const float *a, const float *b, float alpha, float *out, ptrdiff_t n);
+/// y[i] = x[i] * scale + shift (batch norm's per-channel affine map; a multiply and an add, not a fused one).
+void tl_scale_shift(const float *x, float *y, ptrdiff_t n, float scale, float shift);
+/// sum(x - shift), sum((x - shift)^2) in double (batch-norm statistics).
+void tl_shifted_sums(const float *x, ptrdiff_t n, float shift, double *sum, double *squares);
+/// sum(dy), sum(dy * (x - mean)) in double (batch-norm backward).
+void tl_gradient_sums(const float *dy, const float *x, ptrdiff_t n, float mean, double *sum, double *centered);
+/// dx[i] = (dy[i] - mean_dy - (x[i] - mu) * projection) * scale (batch-norm backward in training mode).
+void tl_batch_norm_backward(
+    const float *dy, const float *x, float *dx, ptrdiff_t n, float mean_dy, float mu, float projection, float scale);
+/// The instruction set the clones above resolve to on this CPU ("avx512f", "avx2" or "default").
+const char *tl_kernels_isa(void);
+
+#endif

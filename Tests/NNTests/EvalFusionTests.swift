@@ -1,0 +1,98 @@
+import Foundation
+import Golden
+import NN
+import Tensors
+import TestSupport
+import Testing
+
+/// Evaluation-mode fusion (conv -> batch norm [-> relu] as one convolution) against the same modules called one
+/// by one (``EvalFusion/disabled(_:)``), and the cases in which it must not engage.
+@Suite("Eval-mode conv + batch norm + ReLU fusion")
+struct EvalFusionTests {
+    /// Deterministic values in [-1, 1) from an index (a hashed sine, no shared random state).
+    static func values(_ count: Int, seed: Double) -> [Float] {
+        (0..<count).map { i in
+            let v = sin(Double(i) * 12.9898 + seed * 78.233) * 43758.5453
+            return Float(2 * (v - v.rounded(.down)) - 1)
+        }
+    }
+
+    /// Folding re-rounds each weight (`w * s`) and applies the scale before the sum instead of after, so the fused
+    /// result differs from the chain by float32 rounding of sums of the same products, measured here at a few ulps
+    /// of the largest activation; 1e-5 of the largest magnitude (about 80 ulps) plus 1e-5 relative leaves room for
+    /// other CPUs' kernels without hiding a wrong fold, which moves values by the size of the batch-norm shift.
+    static func tolerance(for expected: Tensor) -> Tolerance {
+        let scale = expected.toArray().map(abs).max() ?? 1
+        return Tolerance(
+            absolute: 1e-5 * max(scale, 1), relative: 1e-5,
+            reason: "batch norm folded into the convolution: the same float32 sums, scaled before instead of after")
+    }
+
+    /// Running statistics and affine parameters far from the identity, so that a wrong fold cannot pass.
+    static func randomizeBatchNorms(_ model: Module) {
+        var seed = 1.0
+        for (_, module) in model.namedModules() {
+            guard let bn = module as? BatchNorm2d else { continue }
+            let c = bn.numFeatures
+            bn.runningMean!.assign(Tensor(shape: [c], values: values(c, seed: seed).map { $0 * 0.5 }))
+            bn.runningVar!.assign(Tensor(shape: [c], values: values(c, seed: seed + 0.5).map { 0.5 + abs($0) }))
+            bn.weight!.assign(Tensor(shape: [c], values: values(c, seed: seed + 0.25).map { 0.5 + $0 }))
+            bn.bias!.assign(Tensor(shape: [c], values: values(c, seed: seed + 0.75).map { $0 * 0.3 }))
+            seed += 1
+        }
+    }
+
+    @Test("resnet18 and resnet50 in eval mode: fused logits equal the module-by-module forward", arguments: [18, 50])
+    func wholeModel(depth: Int) {
+        let model = depth == 18 ? resnet18(numClasses: 7, baseChannels: 8) : resnet50(numClasses: 7, baseChannels: 4)
+        Self.randomizeBatchNorms(model)
+        _ = model.eval()
+        let x = Tensor(shape: [3, 3, 40, 36], values: Self.values(3 * 3 * 40 * 36, seed: 9))
+        let fused = noGrad { model(x) }
+        let chain = EvalFusion.disabled { noGrad { model(x) } }
+        expectClose(fused, chain, "resnet\(depth) eval logits fused vs chain", tolerance: Self.tolerance(for: chain))
+    }
+
+    @Test("conv2dBatchNormEval with a conv bias, groups, stride and relu on and off equals the three ops")
+    func functional() {
+        let (n, c, o, h, w) = (2, 6, 9, 11, 10)
+        let input = Tensor(shape: [n, c, h, w], values: Self.values(n * c * h * w, seed: 1))
+        let weight = Tensor(shape: [o, c / 3, 3, 3], values: Self.values(o * c / 3 * 9, seed: 2))
+        let bias = Tensor(shape: [o], values: Self.values(o, seed: 3))
+        let mean = Tensor(shape: [o], values: Self.values(o, seed: 4))
+        let variance = Tensor(shape: [o], values: Self.values(o, seed: 5).map { 0.2 + abs($0) })
+        let gamma = Tensor(shape: [o], values: Self.values(o, seed: 6).map { $0 * 2 })
+        let beta = Tensor(shape: [o], values: Self.values(o, seed: 7))
+        for relu in [false, true] {
+            let fused = conv2dBatchNormEval(
+                input, weight: weight, bias: bias, stride: 2, padding: 1, groups: 3, runningMean: mean,
+                runningVar: variance, bnWeight: gamma, bnBias: beta, eps: 1e-3, relu: relu)
+            var chain = batchNorm(
+                conv2d(input, weight: weight, bias: bias, stride: 2, padding: 1, groups: 3), runningMean: mean,
+                runningVar: variance, weight: gamma, bias: beta, training: false, eps: 1e-3)
+            if relu { chain = Tensors.relu(chain) }
+            expectClose(fused, chain, "fused relu \(relu)", tolerance: Self.tolerance(for: chain))
+        }
+    }
+
+    @Test("no fusion where it would change what is observed: train mode, gradients, forward recorders")
+    func notEngaged() {
+        let model = resnet18(numClasses: 3, baseChannels: 4)
+        Self.randomizeBatchNorms(model)
+        _ = model.eval()
+        let x = Tensor(shape: [2, 3, 32, 32], values: Self.values(2 * 3 * 32 * 32, seed: 3))
+        // Gradients needed (parameters require grad, grad mode on): the graph runs through every module.
+        let out = model(x)
+        #expect(!out.isLeaf)
+        // A recorder sees each batch norm's own output.
+        let recorder = ForwardRecorder(root: model)
+        _ = noGrad { recorder.recording { model(x) } }
+        #expect(recorder.outputs.map(\.name).contains("layer2.0.bn2"))
+        #expect(recorder.outputs.map(\.name).contains("layer2.0.downsample.1"))
+        // Train mode: batch statistics, running statistics updated as before.
+        _ = model.train()
+        let before = model.bn1.runningMean!.toArray()
+        _ = noGrad { model(x) }
+        #expect(model.bn1.runningMean!.toArray() != before)
+    }
+}
