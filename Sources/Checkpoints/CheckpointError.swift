@@ -76,7 +76,8 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
                 + "torch._utils tensor/parameter rebuild functions and torch storage classes are allowed; "
                 + "nothing a checkpoint names is ever imported or called"
         case let .unknownOpcode(path, location, opcode):
-            return "\(path): unknown or unsupported pickle opcode \(hex(opcode)) (\(location))"
+            let name = pickleOpcodeName(opcode).map { " \($0)" } ?? ""
+            return "\(path): unknown or unsupported pickle opcode \(hex(opcode))\(name) (\(location))"
         case let .malformedPickle(path, location, detail):
             return "\(path): malformed pickle (\(location)): \(detail)"
         case let .invalidStorage(path, storage, detail):
@@ -112,4 +113,18 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable, Sendable
 /// `0x` followed by the value in hexadecimal, for CRCs and opcodes in messages.
 func hex<T: BinaryInteger>(_ value: T) -> String {
     "0x" + String(value, radix: 16)
+}
+
+/// pickle's name for `opcode` (`Lib/pickletools.py`) when it is one that this restricted unpickler refuses on
+/// purpose, so a message says "0x6f OBJ" rather than a bare number.
+func pickleOpcodeName(_ opcode: UInt8) -> String? {
+    let names: [UInt8: String] = [
+        0x69: "INST", 0x6F: "OBJ", 0x81: "NEWOBJ", 0x92: "NEWOBJ_EX", 0x82: "EXT1", 0x83: "EXT2", 0x84: "EXT4",
+        0x50: "PERSID", 0x63: "GLOBAL", 0x93: "STACK_GLOBAL", 0x52: "REDUCE", 0x62: "BUILD", 0x96: "BYTEARRAY8",
+        0x97: "NEXT_BUFFER", 0x98: "READONLY_BUFFER", 0x49: "INT", 0x4C: "LONG", 0x46: "FLOAT", 0x53: "STRING",
+        0x56: "UNICODE", 0x67: "GET", 0x70: "PUT", 0x64: "DICT", 0x6C: "LIST", 0x30: "POP", 0x31: "POP_MARK",
+        0x32: "DUP", 0x8B: "LONG4", 0x8D: "BINUNICODE8", 0x8E: "BINBYTES8", 0x8F: "EMPTY_SET", 0x90: "ADDITEMS",
+        0x91: "FROZENSET",
+    ]
+    return names[opcode]
 }

@@ -35,6 +35,14 @@ struct ZipArchive {
         }
     }
 
+    /// True for an entry name that would leave a folder if used as a path: absolute (`/x`, `\\x`, `C:x`), or with a
+    /// `..` component, or holding a NUL.
+    static func isUnsafeName(_ name: String) -> Bool {
+        let components = name.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "/" || $0 == "\\" })
+        let drive = name.count >= 2 && name.dropFirst().first == ":" && name.first?.isLetter == true
+        return name.hasPrefix("/") || name.hasPrefix("\\") || drive || components.contains("..") || name.contains("\0")
+    }
+
     /// The entry called `name`, or nil.
     func entry(named name: String) -> Entry? {
         byName[name].map { entries[$0] }
@@ -161,6 +169,12 @@ struct ZipArchive {
         var localHeaderOffset = UInt64(try reader.readUInt32("local header offset"))
         guard let name = validUTF8(try reader.readBytes(nameLength, "entry name")) else {
             throw CheckpointError.corruptArchive(path: path, detail: "entry \(number): name is not valid UTF-8")
+        }
+        guard !Self.isUnsafeName(name) else {
+            throw CheckpointError.corruptArchive(
+                path: path,
+                detail: "entry \(number): name '\(name.debugDescription.dropFirst().dropLast())' is absolute or "
+                    + "climbs out with '..' (no torch.save record is named so; entry names are never used as paths)")
         }
         var extra = ByteReader(
             try reader.readBytes(extraLength, "extra field of '\(name)'"), path: path,

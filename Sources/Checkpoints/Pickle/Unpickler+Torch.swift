@@ -82,6 +82,11 @@ extension Unpickler {
         else {
             throw malformed("persistent id fields must be (str key, str location, int numel >= 0)")
         }
+        guard isRecordName(key) else {
+            throw malformed(
+                "storage key '\(key.debugDescription.dropFirst().dropLast())' is not a record name inside the archive "
+                    + "(torch.save writes plain names such as '0'); nothing outside the file is ever read")
+        }
         let root = StorageReference(key: key, dtype: dtype, elementCount: count)
         try registerStorage(root)
         guard fields.count == 6, case let .tuple(view) = fields[5] else {
@@ -96,6 +101,12 @@ extension Unpickler {
     }
 
     // MARK: Helpers
+
+    /// A storage key names a record inside the archive (`<top>/data/<key>`): not empty, no path separator, no NUL,
+    /// not `.` or `..`.
+    private func isRecordName(_ key: String) -> Bool {
+        !key.isEmpty && key != "." && key != ".." && !key.contains(where: { $0 == "/" || $0 == "\\" || $0 == "\0" })
+    }
 
     private func argumentCount(_ global: TorchGlobal, _ count: Int, _ expected: String) -> CheckpointError {
         malformed("\(global.qualifiedName) called with \(count) arguments, expected \(expected)")

@@ -85,6 +85,8 @@ struct Unpickler {
         case 0x72: memo[Int(try reader.readUInt32("LONG_BINPUT index"))] = try top()
         case 0x94: memo[memo.count] = try top()
         case 0x63: stack.append(try readGlobal())
+        case 0x93: stack.append(try stackGlobal())
+        case 0x69: try refuseInstance()
         case 0x51: stack.append(try persistentLoad(try pop()))
         case 0x52:
             let arguments = try pop()
@@ -200,16 +202,50 @@ struct Unpickler {
         return validUTF8(bytes).map(PickleValue.string) ?? .bytes(Array(bytes))
     }
 
+    /// GLOBAL: `module\nname\n` inline, matched against the allowlist.
     private mutating func readGlobal() throws -> PickleValue {
+        let (module, name) = try readGlobalName("GLOBAL")
+        return try resolveGlobal(module: module, name: name)
+    }
+
+    /// STACK_GLOBAL (protocol 4): the module and name are the two strings on top of the stack.
+    private mutating func stackGlobal() throws -> PickleValue {
+        let parts = try pop(2)
+        guard case let .string(module) = parts[0], case let .string(name) = parts[1] else {
+            throw malformed(
+                "STACK_GLOBAL needs two str, found \(parts[0].typeName(in: heap)) and \(parts[1].typeName(in: heap))")
+        }
+        guard module.utf8.count <= Self.maximumGlobalNameLength, name.utf8.count <= Self.maximumGlobalNameLength else {
+            throw malformed("STACK_GLOBAL module or name is longer than \(Self.maximumGlobalNameLength) bytes")
+        }
+        return try resolveGlobal(module: module, name: name, opcode: "STACK_GLOBAL")
+    }
+
+    /// INST (`module\nname\n`, then calls the class with the items above the mark): never run; refused naming the
+    /// global when it is outside the allowlist, as an unsupported opcode otherwise (torch's `weights_only` unpickler
+    /// has no INST either).
+    private mutating func refuseInstance() throws {
+        let (module, name) = try readGlobalName("INST")
+        _ = try resolveGlobal(module: module, name: name, opcode: "INST")
+        throw CheckpointError.unknownOpcode(path: path, location: location, opcode: 0x69)
+    }
+
+    private mutating func readGlobalName(_ opcode: String) throws -> (module: String, name: String) {
         let limit = Self.maximumGlobalNameLength
-        let module = String(decoding: try reader.readLine(limit: limit, "GLOBAL module"), as: UTF8.self)
-        let name = String(decoding: try reader.readLine(limit: limit, "GLOBAL name"), as: UTF8.self)
+        let module = String(decoding: try reader.readLine(limit: limit, "\(opcode) module"), as: UTF8.self)
+        let name = String(decoding: try reader.readLine(limit: limit, "\(opcode) name"), as: UTF8.self)
+        return (module, name)
+    }
+
+    /// The allowlisted global `module.name`; anything else is refused by name before it could be looked up.
+    private func resolveGlobal(module: String, name: String, opcode: String? = nil) throws -> PickleValue {
         if let global = TorchGlobal(module: module, name: name) {
             return .global(global)
         }
+        let place = opcode.map { "\(source), \($0) opcode at byte \(opcodeOffset)" } ?? location
         if let reason = TorchGlobal.unsupportedReason(module: module, name: name) {
-            throw CheckpointError.unsupportedFormat(path: path, detail: "\(module).\(name) (\(location)): \(reason)")
+            throw CheckpointError.unsupportedFormat(path: path, detail: "\(module).\(name) (\(place)): \(reason)")
         }
-        throw CheckpointError.forbiddenGlobal(path: path, location: location, global: "\(module).\(name)")
+        throw CheckpointError.forbiddenGlobal(path: path, location: place, global: "\(module).\(name)")
     }
 }
