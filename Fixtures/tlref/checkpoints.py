@@ -43,7 +43,7 @@ if __package__ in (None, ""):
     sys.dont_write_bytecode = True
 
 from tlref.cases import case_seed  # noqa: E402
-from tlref.h5write import open_for_writing, replace_atomically, write_tensor  # noqa: E402
+from tlref.h5write import attribute_value, open_for_writing, replace_atomically, write_tensor  # noqa: E402
 
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "checkpoints"
 SWIFT_DTYPE = {
@@ -108,10 +108,15 @@ class Expected:
                   for key, tensor in tensors.items()}
         self.groups[Path(file).stem] = (attributes, {key: value.contiguous() for key, value in values.items()})
 
-    def write(self, path: Path) -> None:
-        """Writes every recorded group to `path` (atomically, gzip, no timestamps)."""
+    def write(self, path: Path, seed: int = 0) -> None:
+        """Writes every recorded group to `path` (atomically, gzip, no timestamps), with the provenance root
+        attributes every reference file carries (torch version, generator and its arguments, seed)."""
         temporary = path.with_name(path.name + ".tmp")
         with open_for_writing(temporary) as file:
+            provenance = {"schema_version": 1, "generator": "Fixtures/generate_references.py",
+                          "generator_args": "checkpoints", "torch_version": torch.__version__, "seed": seed}
+            for key in sorted(provenance):
+                file.attrs[key] = attribute_value(provenance[key])
             for name in sorted(self.groups):
                 attributes, tensors = self.groups[name]
                 group = file.create_group(name, track_times=False)
@@ -475,7 +480,7 @@ def generate_checkpoints(out_dir: Path | str = DEFAULT_OUT, seed: int = 0) -> No
     hostile_fixtures(out)
     broken_fixtures(out)
     safetensors_fixtures(out, expected, seed)
-    expected.write(out / "expected.h5")
+    expected.write(out / "expected.h5", seed)
     files = sorted(path for path in out.iterdir() if path.is_file())
     total = sum(path.stat().st_size for path in files)
     print(f"wrote {len(files)} files to {out} ({total} bytes), {len(expected.groups)} with expected values")

@@ -91,6 +91,12 @@ struct WorkbenchCLITests {
         #expect((object?["run"] as? [String: String])?["BLAS core"] != nil)
         let junit = try Self.workbench("regress", "--filter", "ops/max_pool2d", "--format", "junit")
         #expect(junit.status == 0 && junit.stdout.contains("<testsuite name=\"ops\" tests=\"9\" failures=\"0\">"))
+        let optimizers = try Self.workbench("regress", "--filter", "optimizers/adam", "--format", "json")
+        #expect(optimizers.status == 0, Comment(rawValue: optimizers.stdout + optimizers.stderr))
+        let parsed = try JSONSerialization.jsonObject(with: Data(optimizers.stdout.utf8)) as? [String: Any]
+        #expect((parsed?["families"] as? [[String: Any]])?.map { $0["name"] as? String } == ["optimizers"])
+        let images = try Self.workbench("regress", "--filter", "images/jpeg/errors")
+        #expect(images.status == 0 && images.stdout.contains("images        12 "), Comment(rawValue: images.stdout))
         let none = try Self.workbench("regress", "--filter", "no-such-case")
         #expect(none.status == 64 && none.firstLine.contains("no stored reference matches --filter 'no-such-case'"))
     }
