@@ -121,8 +121,16 @@ struct Train: ParsableCommand {
         let display = TrainingDisplay()
         let session = try resume.map { try resumed(RunDirectory(path: $0)) } ?? started()
         display.header(session)
-        let manifest = try session.fit(display.handle)
-        display.footer(manifest, run: session.run)
+        let interruption = Interruption { [unowned session] in TerminalText.escaped(session.lastGoodCheckpoint) }
+        do {
+            let manifest = try session.fit(stopRequested: { interruption.requested }, display.handle)
+            display.footer(manifest, run: session.run)
+        } catch let error as TrainingError {
+            guard case .interrupted = error else { throw error }
+            display.interrupted()
+            FileHandle.standardError.write(Data("\(TerminalText.escaped(error.description))\n".utf8))
+            throw ExitCode(130)
+        }
     }
 
     /// A new run from the flags.
