@@ -83,11 +83,7 @@ public enum JPEG {
 
     /// The bytes of the file at `path`.
     static func readBytes(_ path: String) throws -> [UInt8] {
-        do {
-            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ImageError.unreadable(file: path, reason: error.localizedDescription)
-        }
+        try ImageFile.readBytes(path: path)
     }
 
     /// The version of libjpeg-turbo's headers this module was built with, e.g. "2.1.5" (`nil` when the

@@ -63,12 +63,6 @@ public enum PNG {
     ///   - mode: `.rgb` (default) gives 3 channels, `.gray` 1, `.unchanged` the file's own.
     /// - Throws: ``ImageError`` naming `path`.
     public static func read(path: String, mode: ImageReadMode = .rgb) throws -> Image {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw ImageError.unreadable(file: path, reason: error.localizedDescription)
-        }
-        return try decode([UInt8](data), name: path, mode: mode)
+        try decode(ImageFile.readBytes(path: path), name: path, mode: mode)
     }
 }
