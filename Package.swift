@@ -32,6 +32,7 @@ let package = Package(
         .library(name: "Grading", targets: ["Grading"]),
         .library(name: "Lessons", targets: ["Lessons"]),
         .executable(name: "workbench", targets: ["WorkbenchCLI"]),
+        .executable(name: "workbench-fuzz", targets: ["FuzzDriver"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -115,6 +116,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Fuzzing (Fuzz/README.md): one entry point per target over the real readers, the libFuzzer driver
+        // (built by Fuzz/run with -sanitize=fuzzer,address) and the regression replay in the test suite.
+        .target(name: "FuzzEntryPoints", dependencies: ["Checkpoints", "Golden", "HDF5", "Images", "Vision"],
+                path: "Fuzz/EntryPoints", swiftSettings: swiftSettings),
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .executableTarget(name: "FuzzDriver", dependencies: ["FuzzEntryPoints", "CLibFuzzer"], path: "Fuzz/Driver",
+                          swiftSettings: swiftSettings),
+
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Golden", "Tensors", "NN", "Optim", "Vision", "Training"],
                 path: "Tests/TestSupport",
@@ -142,6 +151,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Golden", "NN", "Tensors", "Kernels"],
                     swiftSettings: swiftSettings),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"], swiftSettings: swiftSettings),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"],
                     exclude: ["Mutants", "Hangs"],
                     swiftSettings: swiftSettings),

@@ -194,6 +194,18 @@ static int run(decoder *d, const uint8_t *bytes, size_t length, int mode, uint64
                  (unsigned)d->cinfo.image_height, (unsigned long long)pixels, (unsigned long long)max_pixels);
         return TL_JPEG_TOO_LARGE;
     }
+    /* What the file could hold: Huffman coding spends at least one bit per 8x8 block of each component (a DC
+     * difference code; a progressive AC scan can skip blocks with EOBRUN), so one byte carries at most 512 pixels
+     * of one component. Twice that, plus 1 Mpx for tiny files, bounds what a file can justify before libjpeg
+     * allocates its buffers (whole-image coefficients for a progressive file) and before ours. */
+    uint64_t holdable = (uint64_t)length * 1024 + (1u << 20);
+    if (image != NULL && pixels > holdable) {
+        snprintf(d->error.message, TL_JPEG_MESSAGE_CAPACITY,
+                 "%u x %u = %llu pixels is more than a %zu-byte file can hold (at most %llu)",
+                 (unsigned)d->cinfo.image_width, (unsigned)d->cinfo.image_height, (unsigned long long)pixels, length,
+                 (unsigned long long)holdable);
+        return TL_JPEG_TOO_LARGE;
+    }
     if (image == NULL) {
         return TL_JPEG_OK;
     }

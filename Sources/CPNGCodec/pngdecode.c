@@ -105,6 +105,21 @@ static int run_decode(decoder *d, int mode, uint64_t max_bytes, tl_png_image *im
                  (unsigned long long)total, (unsigned long long)max_bytes);
         return TL_PNG_TOO_LARGE;
     }
+    /* What the file could hold: deflate expands at most 1032:1, and the image data before libpng's transforms is
+     * one filter byte per row (per pass, for Adam7: up to 7 rows' worth more) plus the packed row. A small file
+     * claiming a large image is refused before the allocation, not after a failed read of data it lacks. */
+    uint64_t file_channels = (color_type & PNG_COLOR_MASK_PALETTE) ? 1
+        : ((color_type & PNG_COLOR_MASK_COLOR) ? 3 : 1) + ((color_type & PNG_COLOR_MASK_ALPHA) ? 1 : 0);
+    uint64_t packed_row = ((uint64_t)width * file_channels * (uint64_t)bit_depth + 7) / 8;
+    uint64_t raw_bytes = (uint64_t)height * (packed_row + 1);
+    uint64_t holdable = (uint64_t)d->length * 1032 + 7 * (uint64_t)height + 1024;
+    if (raw_bytes > holdable) {
+        snprintf(d->message, TL_PNG_MESSAGE_CAPACITY,
+                 "%u x %u pixels need %llu bytes of image data, more than the file's %zu bytes can hold "
+                 "(deflate expands at most 1032:1)",
+                 (unsigned)width, (unsigned)height, (unsigned long long)raw_bytes, d->length);
+        return TL_PNG_CORRUPT;
+    }
     d->data = (uint8_t *)malloc((size_t)total);
     d->rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
     if (d->data == NULL || d->rows == NULL) {

@@ -19,6 +19,9 @@ public enum AtomicFile {
     ///   removed and the old file is left as it was.
     public static func write(_ bytes: some Collection<UInt8>, to path: String) throws {
         let temporary = path + ".partial-\(getpid())"
+        if let injected = TestFault.shared.errorNumber(writing: path) {
+            throw WriteError(path: path, reason: String(cString: strerror(injected)))
+        }
         let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw WriteError(path: path, reason: systemMessage()) }
         let contiguous = Array(bytes)
@@ -86,6 +89,37 @@ public enum AtomicFile {
         func pause(path: String, written: Int) {
             FileHandle.standardError.write(Data("paused in save: \(path) (\(written) bytes written)\n".utf8))
             Thread.sleep(forTimeInterval: 60)
+        }
+    }
+
+    /// An injected write failure, for tests of a read-only folder or a full disk where the test cannot make one
+    /// (as root, `chmod` does not stop writes): with `WORKBENCH_TEST_FAIL_WRITE=NAME:N:ERRNO` (`ERRNO` one of
+    /// `EROFS`, `ENOSPC`, `EACCES`, `EIO`), the `N`th and every later write to a file named `NAME` fails before
+    /// anything is written, as `open` would fail on a read-only folder.
+    final class TestFault: @unchecked Sendable {
+        static let shared = TestFault()
+        private let target: (name: String, occurrence: Int, errorNumber: Int32)?
+        private let lock = NSLock()
+        private var seen = 0
+
+        private init() {
+            let value = ProcessInfo.processInfo.environment["WORKBENCH_TEST_FAIL_WRITE"] ?? ""
+            let parts = value.split(separator: ":").map(String.init)
+            let numbers: [String: Int32] = ["EROFS": EROFS, "ENOSPC": ENOSPC, "EACCES": EACCES, "EIO": EIO]
+            if parts.count == 3, let occurrence = Int(parts[1]), let number = numbers[parts[2]] {
+                target = (parts[0], occurrence, number)
+            } else {
+                target = nil
+            }
+        }
+
+        /// The error number this write of `path` fails with, or nil.
+        func errorNumber(writing path: String) -> Int32? {
+            guard let target, (path as NSString).lastPathComponent == target.name else { return nil }
+            lock.lock()
+            defer { lock.unlock() }
+            seen += 1
+            return seen >= target.occurrence ? target.errorNumber : nil
         }
     }
 

@@ -109,6 +109,16 @@ extension HDF5Group {
         let rank = H5Sget_simple_extent_ndims(space)
         let count = Int(H5Sget_simple_extent_npoints(space))
         let isScalar = spaceClass == H5S_SCALAR
+        // An attribute's values are stored in its object header, uncompressed: never more than the file's bytes.
+        var fileSize: hsize_t = 0
+        H5Fget_filesize(file.id, &fileSize)
+        let elementSize = H5Tget_size(type)
+        let (bytes, overflow) = max(count, 0).multipliedReportingOverflow(by: max(elementSize, 1))
+        guard count >= 0, !overflow, H5Tis_variable_str(type) > 0 || UInt64(bytes) <= UInt64(fileSize) else {
+            throw HDF5Error.unsupportedAttribute(
+                file: file.path, object: target, name: name,
+                type: "\(count) elements of \(elementSize) bytes, more than the file's \(fileSize) bytes hold")
+        }
         let typeClass = H5Tget_class(type)
         switch typeClass {
         case H5T_INTEGER where isScalar || rank == 1:

@@ -53,6 +53,7 @@ extension HDF5Group {
                         foundShape: info.shape)
                 }
                 let count = info.count
+                try checkStorage(id, count: count, elementSize: MemoryLayout<T>.size, at: target)
                 let values = try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
                     if count > 0 {
                         try file.check(
@@ -152,7 +153,30 @@ extension HDF5Group {
         let rank = Int(try file.check(H5Sget_simple_extent_ndims(space), "reading the rank", at: target))
         var dimensions = [hsize_t](repeating: 0, count: rank)
         try file.check(H5Sget_simple_extent_dims(space, &dimensions, nil), "reading the shape", at: target)
+        var count = 1
+        for dimension in dimensions {
+            let (product, overflow) = count.multipliedReportingOverflow(by: Int(clamping: dimension))
+            guard dimension <= hsize_t(Int.max), !overflow else {
+                throw HDF5Error.unsupported(
+                    file: file.path, path: target, reason: "the dataset's shape \(dimensions) has too many elements")
+            }
+            count = product
+        }
         return HDF5DatasetInfo(elementType: HDF5ElementType(typeID: type), shape: dimensions.map { Int($0) })
+    }
+
+    /// Refuses a dataset whose values would take more memory than its stored bytes can justify (deflate expands
+    /// at most 1032:1; a dataset never written - fill values only - may take 1 MiB), before anything is allocated.
+    private func checkStorage(_ id: hid_t, count: Int, elementSize: Int, at target: String) throws {
+        let stored = Int(clamping: H5Dget_storage_size(id))
+        let (needed, overflow) = count.multipliedReportingOverflow(by: elementSize)
+        let (scaled, scaledOverflow) = stored.multipliedReportingOverflow(by: 1032)
+        guard !overflow, scaledOverflow || needed <= scaled + (1 << 20) else {
+            throw HDF5Error.unsupported(
+                file: file.path, path: target,
+                reason: "the dataset declares \(count) elements (\(overflow ? "too many" : "\(needed)") bytes) but "
+                    + "stores \(stored) bytes, which cannot hold them")
+        }
     }
 
     /// A scalar dataspace for `[]`, a simple one otherwise; the caller closes it.

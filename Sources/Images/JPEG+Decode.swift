@@ -78,7 +78,12 @@ public enum JPEG {
     ///
     /// - Throws: ``ImageError`` naming `path`.
     public static func read(path: String, mode: ImageReadMode = .rgb) throws -> Image {
-        try decode(ImageBytes.read(path: path), name: path, mode: mode)
+        try decode(readBytes(path), name: path, mode: mode)
+    }
+
+    /// The bytes of the file at `path`.
+    static func readBytes(_ path: String) throws -> [UInt8] {
+        try ImageFile.readBytes(path: path)
     }
 
     /// The version of libjpeg-turbo's headers this module was built with, e.g. "2.1.5" (`nil` when the

@@ -63,6 +63,6 @@ public enum PNG {
     ///   - mode: `.rgb` (default) gives 3 channels, `.gray` 1, `.unchanged` the file's own.
     /// - Throws: ``ImageError`` naming `path`.
     public static func read(path: String, mode: ImageReadMode = .rgb) throws -> Image {
-        try decode(try ImageBytes.read(path: path), name: path, mode: mode)
+        try decode(ImageFile.readBytes(path: path), name: path, mode: mode)
     }
 }

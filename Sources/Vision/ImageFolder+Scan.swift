@@ -18,6 +18,36 @@ extension ImageFolder {
         return imageExtensions.contains { lowered.hasSuffix($0) }
     }
 
+    /// The first entry of `directory` whose name is not valid UTF-8, spelled with its invalid bytes as `\xFF`, or
+    /// nil. (Foundation's listing cannot represent such a name, so it would drop the entry without a word.)
+    static func undecodableName(in directory: String) -> String? {
+        guard let handle = opendir(directory) else { return nil }
+        defer { closedir(handle) }
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in Array(raw.prefix(while: { $0 != 0 })) }
+            guard !isUTF8(name[...]) else { continue }
+            var shown = ""
+            var index = 0
+            while index < name.count {
+                if let end = (index + 1...min(name.count, index + 4)).first(where: {
+                    isUTF8(name[index..<$0])
+                }) {
+                    shown += String(decoding: name[index..<end], as: UTF8.self)
+                    index = end
+                } else {
+                    shown += "\\x" + String(name[index], radix: 16, uppercase: true)
+                    index += 1
+                }
+            }
+            return shown
+        }
+        return nil
+    }
+
+    private static func isUTF8(_ bytes: ArraySlice<UInt8>) -> Bool {
+        String(decoding: bytes, as: UTF8.self).utf8.elementsEqual(bytes)
+    }
+
     /// The entries of `directory` split as `os.scandir` + `is_dir()` would: folders (symbolic links to folders
     /// included) and everything else. An unreadable folder lists nothing, as `os.walk` ignores it.
     static func listing(_ directory: String) -> (directories: [String], files: [String]) {

@@ -53,12 +53,19 @@ public struct ImageFolder: Sendable {
             throw VisionError.rootNotFound(path: root)
         }
         guard isDirectory.boolValue else { throw VisionError.notADirectory(path: root) }
+        if let name = ImageFolder.undecodableName(in: directory) {
+            throw VisionError.undecodableName(folder: root, name: name)
+        }
         let classes = ImageFolder.listing(directory).directories.sorted(by: ImageFolder.codePointOrder)
         guard !classes.isEmpty else { throw VisionError.noClassFolders(root: root) }
         var samples: [Sample] = []
         var emptyClasses: [String] = []
         for (index, name) in classes.enumerated() {
-            let files = ImageFolder.imageFiles(under: ImageFolder.join(directory, name))
+            let folder = ImageFolder.join(directory, name)
+            if let bad = ImageFolder.undecodableName(in: folder) {
+                throw VisionError.undecodableName(folder: ImageFolder.join(root, name), name: bad)
+            }
+            let files = ImageFolder.imageFiles(under: folder)
             if files.isEmpty { emptyClasses.append(name) }
             samples += files.map { Sample(path: $0, classIndex: index) }
         }
@@ -89,7 +96,7 @@ public struct ImageFolder: Sendable {
     public static func loadImage(path: String) throws -> Image {
         let bytes: [UInt8]
         do {
-            bytes = try ImageBytes.read(path: path)
+            bytes = try ImageFile.readBytes(path: path)
         } catch let error as ImageError {
             throw VisionError.unreadableImage(path: path, error: error)
         }

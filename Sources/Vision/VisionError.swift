@@ -11,6 +11,9 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
     case noClassFolders(root: String)
     /// These classes hold no file with an image extension (torchvision: "Found no valid file for the classes ...").
     case emptyClasses(root: String, classes: [String])
+    /// A class folder or image file name is not valid UTF-8 (`name` shows its bytes, invalid ones as `\xFF`): it
+    /// could be neither shown nor opened again by name, so it is refused rather than silently left out.
+    case undecodableName(folder: String, name: String)
     /// The file has an image extension, but a format this module cannot decode (PNG and JPEG are decoded).
     case unsupportedImageFormat(path: String, reason: String)
     /// The file could not be read or decoded.
@@ -26,6 +29,9 @@ public enum VisionError: Error, Equatable, CustomStringConvertible {
         switch self {
         case let .invalidPipeline(reason):
             return reason
+        case let .undecodableName(folder, name):
+            return "\(folder): holds '\(name)', a name that is not valid UTF-8; rename it (class folder and image "
+                + "names must be UTF-8 text)"
         case let .rootNotFound(path):
             return "image folder '\(path)' does not exist"
         case let .notADirectory(path):

@@ -122,9 +122,15 @@ struct Train: ParsableCommand {
         let display = TrainingDisplay()
         let session = try resume.map { try resumed(RunDirectory(path: $0)) } ?? started()
         display.header(session)
-        let manifest: RunManifest
+        let interruption = Interruption { [unowned session] in TerminalText.escaped(session.lastGoodCheckpoint) }
         do {
-            manifest = try session.fit(display.handle)
+            let manifest = try session.fit(stopRequested: { interruption.requested }, display.handle)
+            display.footer(manifest, run: session.run)
+        } catch let error as TrainingError {
+            guard case .interrupted = error else { throw error }
+            display.interrupted()
+            FileHandle.standardError.write(Data("\(TerminalText.escaped(error.description))\n".utf8))
+            throw ExitCode(130)
         } catch let error as VisionError where error.isAboutOneImage {
             let run = session.run.path
             let next =
@@ -133,7 +139,6 @@ struct Train: ParsableCommand {
                 : "run the same command again with --skip-bad-files --overwrite (no epoch of \(run) finished)"
             throw CommandLineError("\(error)\nTo leave such images out with a warning, \(next)")
         }
-        display.footer(manifest, run: session.run)
     }
 
     /// A new run from the flags.

@@ -19,7 +19,9 @@ final class TrainingDisplay {
         let trainable = session.model.parameterCount(trainableOnly: true)
         let total = session.model.parameterCount()
         let split = options.validationSplit.map { " (--val-split \($0), stratified, seed \(options.seed))" } ?? ""
-        let classes = manifest.classes.prefix(8).joined(separator: ", ") + (manifest.classes.count > 8 ? ", ..." : "")
+        let classes =
+            manifest.classes.prefix(8).map(TerminalText.escaped).joined(separator: ", ")
+            + (manifest.classes.count > 8 ? ", ..." : "")
         let lr =
             options.backboneLR.map { "lr \(options.lr) (backbone \($0))" } ?? "lr \(options.lr)"
         let schedule: String
@@ -30,13 +32,13 @@ final class TrainingDisplay {
         }
         let preprocessing = manifest.preprocessing
         print(
-            "data: \(options.data): \(manifest.trainImages ?? 0) training, "
+            "data: \(TerminalText.escaped(options.data)): \(manifest.trainImages ?? 0) training, "
                 + "\(manifest.validationImages ?? 0) validation images\(split)"
         )
         print("classes (\(manifest.classes.count)): \(classes)")
         print(
             "model: \(manifest.model.architecture) (width \(manifest.model.baseChannels)) "
-                + "from \(manifest.model.weights), "
+                + "from \(TerminalText.escaped(manifest.model.weights)), "
                 + "new fc for \(manifest.classes.count) classes; \(options.strategy): "
                 + "\(Self.grouped(trainable)) of \(Self.grouped(total)) parameters train")
         print(
@@ -52,9 +54,9 @@ final class TrainingDisplay {
                 + "Resize(\(preprocessing.resize)) + CenterCrop(\(preprocessing.imageSize)); "
                 + "mean \(Self.list(preprocessing.mean)) std \(Self.list(preprocessing.std))")
         if session.nextEpoch > 0 {
-            print("resuming \(session.run.path) after epoch \(session.nextEpoch)")
+            print("resuming \(TerminalText.escaped(session.run.path)) after epoch \(session.nextEpoch)")
         } else {
-            print("run folder: \(session.run.path)")
+            print("run folder: \(TerminalText.escaped(session.run.path))")
         }
         for warning in session.warnings { warn(warning) }
         fflush(stdout)
@@ -90,13 +92,21 @@ final class TrainingDisplay {
     /// The outcome and where the files are.
     func footer(_ manifest: RunManifest, run: RunDirectory) {
         clearBar()
-        if let message = manifest.message { print("\(manifest.status.rawValue): \(message)") }
+        if let message = manifest.message { print("\(manifest.status.rawValue): \(TerminalText.escaped(message))") }
         if let best = manifest.best, let epoch = manifest.epochs.first(where: { $0.epoch == best }) {
             print(
                 "best: epoch \(best), validation accuracy \(Self.fixed(epoch.validationAccuracy, 4)), loss "
-                    + "\(Self.fixed(epoch.validationLoss, 4)) -> \(run.bestCheckpointPath)")
+                    + "\(Self.fixed(epoch.validationLoss, 4)) -> \(TerminalText.escaped(run.bestCheckpointPath))")
         }
-        print("run: \(run.manifestPath) (\(manifest.status.rawValue)); resume state: \(run.lastCheckpointPath)")
+        print(
+            "run: \(TerminalText.escaped(run.manifestPath)) (\(manifest.status.rawValue)); resume state: "
+                + TerminalText.escaped(run.lastCheckpointPath))
+    }
+
+    /// Clears the progress bar before the interruption message.
+    func interrupted() {
+        clearBar()
+        fflush(stdout)
     }
 
     // MARK: Lines
@@ -145,7 +155,7 @@ final class TrainingDisplay {
     private func warn(_ message: String) {
         clearBar()
         fflush(stdout)
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        FileHandle.standardError.write(Data("warning: \(TerminalText.escaped(message))\n".utf8))
     }
 
     // MARK: Numbers

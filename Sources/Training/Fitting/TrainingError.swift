@@ -21,6 +21,9 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case diverged(epoch: Int, batch: Int, loss: Float, kept: String)
     /// A checkpoint or `run.json` could not be written; the file as it was is intact.
     case saveFailed(path: String, reason: String, kept: String)
+    /// The run was asked to stop (SIGINT) and stopped at a safe point, between two batches or two saves; the
+    /// epoch in progress is dropped and `kept` says which checkpoint is the last good one.
+    case interrupted(during: String, kept: String)
 
     public var description: String {
         switch self {
@@ -50,6 +53,8 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
                 + "(lower --lr, or --backbone-lr, and start a new run)"
         case let .saveFailed(path, reason, kept):
             return "\(path): cannot write: \(reason); \(kept)"
+        case let .interrupted(during, kept):
+            return "interrupted \(during); nothing of it was saved; \(kept)"
         }
     }
 }

@@ -14,10 +14,18 @@ extension TrainingSession {
     /// - Throws: ``TrainingError/diverged(epoch:batch:loss:kept:)`` (the manifest then says `diverged`), an image
     ///   that cannot be loaded (without `skipBadFiles`), or ``TrainingError/saveFailed(path:reason:kept:)``; the
     ///   files already written stay as they were.
+    ///
+    /// `stopRequested` is polled at safe points - before each batch, before validation and between epochs -
+    /// and when it returns true, training stops there with ``TrainingError/interrupted(during:kept:)``: the epoch
+    /// in progress is dropped, and the files of the last finished epoch (each written atomically) are what
+    /// `--resume` continues from.
     @discardableResult
     public func fit(
-        upTo epoch: Int? = nil, _ events: @escaping (TrainingEvent) -> Void = { _ in }
+        upTo epoch: Int? = nil, stopRequested: @escaping () -> Bool = { false },
+        _ events: @escaping (TrainingEvent) -> Void = { _ in }
     ) throws -> RunManifest {
+        self.stopRequested = stopRequested
+        defer { self.stopRequested = { false } }
         for loader in [trainLoader, validationLoader] {
             loader.onSkippedFile = { error in events(.warning("skipped an image: \(error)")) }
         }
@@ -28,10 +36,12 @@ extension TrainingSession {
         let options = manifest.options
         let end = min(options.epochs, epoch ?? options.epochs)
         while nextEpoch < end {
+            try checkInterruption(nil)
             let number = nextEpoch + 1
             let start = DispatchTime.now().uptimeNanoseconds
             let learningRates = optimizer.learningRates
             let training = try trainOneEpoch(number: number, events: events)
+            try checkInterruption("before the validation of epoch \(number)")
             scheduler?.step()
             events(.validating(epoch: number))
             let (validationLoss, validationAccuracy) = try validate()
@@ -75,6 +85,7 @@ extension TrainingSession {
         let start = DispatchTime.now().uptimeNanoseconds
         var (lossSum, correct, images, batch, waitSeconds) = (0.0, 0, 0, 0, 0.0)
         while true {
+            try checkInterruption("in epoch \(number), after \(batch) of \(trainLoader.count) batches")
             let waitStart = DispatchTime.now().uptimeNanoseconds
             guard let result = iterator.next() else { break }
             waitSeconds += TrainingSession.seconds(since: waitStart)
@@ -114,6 +125,7 @@ extension TrainingSession {
         model.eval()
         var (lossSum, correct, images) = (0.0, 0, 0)
         for result in validationLoader {
+            try checkInterruption("while validating epoch \(nextEpoch + 1)")
             let batch = try result.get()
             let logits = noGrad { model(batch.images) }
             let loss = noGrad { crossEntropy(logits, target: batch.labels) }.item()
@@ -126,6 +138,21 @@ extension TrainingSession {
                 path: manifest.options.data, reason: "every validation image was skipped")
         }
         return (lossSum / Double(images), Double(correct) / Double(images))
+    }
+
+    /// Throws ``TrainingError/interrupted(during:kept:)`` when a stop was requested; `during` is nil between epochs.
+    private func checkInterruption(_ during: String?) throws {
+        guard stopRequested() else { return }
+        throw TrainingError.interrupted(
+            during: during ?? "after epoch \(nextEpoch) was saved", kept: lastGoodCheckpoint)
+    }
+
+    /// Where the last good checkpoint is, and how to continue from it.
+    public var lastGoodCheckpoint: String {
+        savedEpoch == 0 || !FileManager.default.fileExists(atPath: run.lastCheckpointPath)
+            ? "no epoch had finished, so no checkpoint was written (\(run.path) holds only run.json)"
+            : "the last good checkpoint is \(run.lastCheckpointPath) (epoch \(savedEpoch)); continue with "
+                + "--resume \(run.path)"
     }
 
     /// Records the divergence in `run.json` and throws it; the checkpoints are not touched.
@@ -155,6 +182,7 @@ extension TrainingSession {
             optimizer: optimizer.stateDict(), scheduler: scheduler?.stateDict(), earlyStopping: earlyStopping,
             history: manifest.epochs)
         try save(run.lastCheckpointPath) { try state.save(to: run.lastCheckpointPath) }
+        savedEpoch = number
         manifest.best = earlyStopping.bestEpoch
         manifest.skippedFiles = skippedFiles
         try writeManifest()
@@ -175,16 +203,18 @@ extension TrainingSession {
             try write()
         } catch let error as CheckpointError {
             guard case let .writeFailed(_, reason) = error else { throw error }
-            throw TrainingError.saveFailed(path: path, reason: reason, kept: kept + resumeHint)
+            throw TrainingError.saveFailed(path: path, reason: reason, kept: kept + resumeHint(reason))
         } catch let error as AtomicFile.WriteError {
-            throw TrainingError.saveFailed(path: path, reason: error.reason, kept: kept + resumeHint)
+            throw TrainingError.saveFailed(path: path, reason: error.reason, kept: kept + resumeHint(error.reason))
         }
     }
 
-    /// How to continue after a failed save.
-    private var resumeHint: String {
-        FileManager.default.fileExists(atPath: run.lastCheckpointPath)
-            ? "; once there is room, continue with --resume \(run.path)" : ""
+    /// How to continue after a save that failed for `reason` (a full disk, a read-only or forbidden folder).
+    private func resumeHint(_ reason: String) -> String {
+        guard FileManager.default.fileExists(atPath: run.lastCheckpointPath) else { return "" }
+        let unwritable = reason.contains("Read-only") || reason.contains("Permission denied")
+        return
+            "; once \(unwritable ? "the folder can be written" : "there is room"), continue with --resume \(run.path)"
     }
 
     /// Every file either loader has skipped, nil when none.

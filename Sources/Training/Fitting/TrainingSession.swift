@@ -32,6 +32,10 @@ public final class TrainingSession {
     let optimizer: any Optimizer
     let scheduler: (any LRScheduler)?
     var earlyStopping: EarlyStopping
+    /// The epoch `last.safetensors` holds (0: none yet), read by a second SIGINT's message while a save runs.
+    var savedEpoch = 0
+    /// The `stopRequested` of the ``fit(upTo:stopRequested:_:)`` in progress.
+    var stopRequested: () -> Bool = { false }
 
     init(
         run: RunDirectory, manifest: RunManifest, model: ResNet, strategy: TrainingStrategy, data: TrainingData,
@@ -144,7 +148,10 @@ public final class TrainingSession {
                 reason: "it holds \(state.optimizerName) state, run.json says \(manifest.options.optimizer)")
         }
         if let epochs { manifest.options.epochs = epochs }
-        guard state.epoch < manifest.options.epochs else {
+        // A run whose last epoch is saved but whose run.json was not written after it (the write failed, or the
+        // process died between the two) lists fewer epochs than last.safetensors: resuming it only writes run.json.
+        let onlyManifestMissing = state.epoch == manifest.options.epochs && manifest.epochs.count < state.epoch
+        guard state.epoch < manifest.options.epochs || onlyManifestMissing else {
             throw TrainingError.cannotResume(
                 path: run.path,
                 reason: "all \(manifest.options.epochs) epochs are done (status \(manifest.status.rawValue)); "
@@ -182,6 +189,7 @@ public final class TrainingSession {
         manifest.epochs = state.history
         manifest.best = earlyStopping.bestEpoch
         nextEpoch = state.epoch
+        savedEpoch = state.epoch
     }
 
     /// Checks `--out`: a new or empty folder, or (with `overwrite`) a run whose files are then removed.

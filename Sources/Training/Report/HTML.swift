@@ -61,7 +61,8 @@ public indirect enum HTML: Sendable {
     }
 
     /// `text` with `&`, `<`, `>`, `"` and `'` replaced by character references (Python's `html.escape`), valid in
-    /// text and in quoted attribute values alike. NUL, which HTML turns into U+FFFD, is written as that.
+    /// text and in quoted attribute values alike. NUL, which HTML turns into U+FFFD, is written as that; other
+    /// control and bidi-override characters as `\u{1B}` (``TerminalText``).
     public static func escape(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.utf8.count)
@@ -73,6 +74,11 @@ public indirect enum HTML: Sendable {
             case "\"": result += "&quot;"
             case "'": result += "&#x27;"
             case "\u{0}": result += "\u{FFFD}"
+            case "\n", "\t": result.unicodeScalars.append(scalar)
+            case _ where TerminalText.isUnsafe(scalar):
+                // Control and bidi-override characters are invalid in HTML text and act on a terminal that shows
+                // the file: written as the terminal report writes them, `\u{1B}`, so the name reads the same.
+                result += "\\u{" + String(scalar.value, radix: 16, uppercase: true) + "}"
             default: result.unicodeScalars.append(scalar)
             }
         }
