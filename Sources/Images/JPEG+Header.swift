@@ -47,7 +47,7 @@ extension JPEG {
     ///
     /// - Throws: ``ImageError`` naming `path`.
     public static func header(path: String) throws -> Header {
-        try header(of: ImageBytes.read(path: path), name: path)
+        try header(of: readBytes(path), name: path)
     }
 }
 
