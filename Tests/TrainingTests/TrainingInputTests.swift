@@ -88,7 +88,7 @@ struct TrainingInputTests {
         let good = try Data(contentsOf: URL(fileURLWithPath: try firstPNG(in: data + "/train/digit_6")))
         try good.prefix(good.count / 2).write(to: URL(fileURLWithPath: bad))  // truncated
         let session = try TrainingFixtures.start(data: data, options: TrainingFixtures.options(data: data, epochs: 1))
-        #expect { try session.fit() } throws: { "\($0)".hasPrefix("cannot load image '\(bad)'") }
+        #expect { try session.fit() } throws: { "\($0)".hasPrefix("PNG file '\(bad)' is corrupt") }
         #expect(try session.run.readManifest().status == .running)
 
         var options = TrainingFixtures.options(data: data, epochs: 1)
@@ -96,7 +96,7 @@ struct TrainingInputTests {
         let skipping = try TrainingFixtures.start(data: data, options: options)
         var warnings: [String] = []
         let manifest = try skipping.fit { if case let .warning(text) = $0 { warnings.append(text) } }
-        #expect(warnings.count == 1 && warnings[0].hasPrefix("skipped an image: cannot load image '\(bad)'"))
+        #expect(warnings.count == 1 && warnings[0].hasPrefix("skipped an image: PNG file '\(bad)' is corrupt"))
         #expect(manifest.skippedFiles == [bad] && manifest.status == .completed)
     }
 
