@@ -3,7 +3,9 @@ import Foundation
 /// Counts every Float buffer the engine allocates through ``allocateFloats(_:)`` - tensor storage, convolution
 /// workspaces and kernel scratch, on any thread - so a benchmark can report allocations, bytes and peak live bytes
 /// per step exactly. That is what `torch.profiler`'s `profile_memory=True` counts (the tensor allocator's calls, not
-/// every `malloc`); Swift objects, arrays and closures are not counted.
+/// every `malloc`); Swift objects, arrays and closures are not counted. Live and peak live bytes leave out parallel
+/// kernels' per-task scratch (``allocateScratchFloats(_:)``): whether two tasks hold theirs at the same moment
+/// depends on thread timing, and the peak must be the same in every run of the same code.
 ///
 /// The counters are always on: one uncontended lock per allocation and per release, against allocations of
 /// kilobytes to megabytes that the kernels then fill.
@@ -64,6 +66,16 @@ public enum AllocationStatistics {
         state.bytes += bytes
         state.liveBytes += bytes
         state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
+        lock.unlock()
+    }
+
+    /// A parallel kernel's per-task scratch: an allocation and its bytes, never live bytes (see
+    /// ``allocateScratchFloats(_:)``).
+    @usableFromInline
+    static func allocatedScratch(bytes: Int) {
+        lock.lock()
+        state.allocations += 1
+        state.bytes += bytes
         lock.unlock()
     }
 

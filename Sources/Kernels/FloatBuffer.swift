@@ -17,6 +17,25 @@ public func deallocateFloats(_ pointer: UnsafeMutablePointer<Float>, count: Int)
     UnsafeMutableRawPointer(pointer).deallocate()
 }
 
+/// Per-task scratch of a parallel kernel (im2col's zero-bordered plane, max pooling's row buffers): like
+/// ``allocateFloats(_:)``, counted in ``AllocationStatistics``' allocations and bytes, but not in its live and
+/// peak live bytes. Two pool tasks hold theirs at the same moment or not depending on thread timing, so counting
+/// them would make the peak differ between two runs of the same code; these buffers are at most a few planes, far
+/// below the tensors the peak is about. Release with ``deallocateScratchFloats(_:count:)``.
+@inlinable
+public func allocateScratchFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    let byteCount = max(count, 1) * MemoryLayout<Float>.stride
+    AllocationStatistics.allocatedScratch(bytes: byteCount)
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+    return raw.bindMemory(to: Float.self, capacity: max(count, 1))
+}
+
+/// Releases scratch of `count` floats obtained from ``allocateScratchFloats(_:)``.
+@inlinable
+public func deallocateScratchFloats(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    UnsafeMutableRawPointer(pointer).deallocate()
+}
+
 /// A scratch buffer that grows on demand and is reused between calls (for im2col columns and
 /// transposed gradients), so that hot paths do not allocate per call.
 public final class Workspace {

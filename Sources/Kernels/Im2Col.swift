@@ -28,8 +28,8 @@ private func im2colPadded(
     let inPlane = height * width
     let paddedWidth = width + 2 * g.padW
     let paddedCount = (height + 2 * g.padH) * paddedWidth + 2 * wo + 16
-    let buffer = allocateFloats(paddedCount)
-    defer { deallocateFloats(buffer, count: paddedCount) }
+    let buffer = allocateScratchFloats(paddedCount)
+    defer { deallocateScratchFloats(buffer, count: paddedCount) }
     buffer.update(repeating: 0, count: paddedCount)
     let interior = buffer + g.padH * paddedWidth + g.padW
     for c in channels {

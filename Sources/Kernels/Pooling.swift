@@ -61,16 +61,16 @@ public enum MaxPoolKernel {
         // (+ 2 * lanes for the paired load of stride 2) - or further, when a stride much wider than the kernel
         // skips the end of the row.
         let rowLength = padW + max(width, (paddedWidth - 1) * strideW + (kernelW - 1) * dilationW + 2 * lanes + 1)
-        let rowCopy = allocateFloats(rowLength)
-        let rowBest = allocateFloats(height * paddedWidth)
+        let rowCopy = allocateScratchFloats(rowLength)
+        let rowBest = allocateScratchFloats(height * paddedWidth)
         let rowIndex = UnsafeMutablePointer<Int32>.allocate(capacity: height * paddedWidth)
-        let outBest = allocateFloats(paddedWidth)
+        let outBest = allocateScratchFloats(paddedWidth)
         let outIndex = UnsafeMutablePointer<Int32>.allocate(capacity: paddedWidth)
         defer {
-            deallocateFloats(rowCopy, count: rowLength)
-            deallocateFloats(rowBest, count: height * paddedWidth)
+            deallocateScratchFloats(rowCopy, count: rowLength)
+            deallocateScratchFloats(rowBest, count: height * paddedWidth)
             rowIndex.deallocate()
-            deallocateFloats(outBest, count: paddedWidth)
+            deallocateScratchFloats(outBest, count: paddedWidth)
             outIndex.deallocate()
         }
         rowCopy.update(repeating: -.infinity, count: rowLength)
