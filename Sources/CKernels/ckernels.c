@@ -1,7 +1,19 @@
 #include "ckernels.h"
 
 // One clone per instruction set; the loader picks the best one the CPU has (ifunc + cpuid).
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define TL_THREAD_SANITIZER 1
+#endif
+#endif
+#if defined(TL_THREAD_SANITIZER)
+// Under ThreadSanitizer (`swift test --sanitize=thread`) one default build: the ifunc resolver target_clones emits
+// is instrumented and runs while the loader relocates, before the TSan runtime is set up, and crashed there
+// (SIGSEGV in tl_shifted_sums[resolver] from _dl_relocate_object, before main).
+#define CLONES
+#else
 #define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
 #define LANES 8
 
 CLONES void tl_relu(const float *restrict x, float *restrict y, ptrdiff_t n) {

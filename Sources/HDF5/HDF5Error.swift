@@ -37,6 +37,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     case attributeNotFound(file: String, object: String, name: String)
     /// The attribute `name` of `object` has a type or shape `HDF5AttributeValue` cannot hold.
     case unsupportedAttribute(file: String, object: String, name: String, type: String)
+    /// The attribute `name` of `object` is stored inconsistently (a string's length or heap reference that
+    /// disagrees with the file); `reason` says how. libhdf5 is not asked to read it.
+    case corruptAttribute(file: String, object: String, name: String, reason: String)
     /// The dataset holds `found` elements but the caller reads `expected` ones.
     case typeMismatch(file: String, dataset: String, expected: HDF5ElementType, found: HDF5ElementType)
     /// The dataset's shape `foundShape` does not have the rank the caller asked for.
@@ -68,6 +71,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
         case let .unsupportedAttribute(file, object, name, type):
             return "HDF5 file '\(file)': attribute '\(name)' of '\(object)' has type \(type); supported are "
                 + "integer and float scalars and 1-d arrays, and scalar strings"
+        case let .corruptAttribute(file, object, name, reason):
+            return "HDF5 file '\(file)': attribute '\(name)' of '\(object)' is corrupt: \(reason)"
         case let .typeMismatch(file, dataset, expected, found):
             return "HDF5 file '\(file)': dataset '\(dataset)' holds \(found), expected \(expected)"
         case let .rankMismatch(file, dataset, expectedRank, foundShape):

@@ -156,6 +156,7 @@ extension HDF5Group {
     /// Reads a scalar string attribute, variable-length or fixed-length (NUL-terminated, NUL- or space-padded).
     private func readString(_ attribute: hid_t, type: hid_t, name: String, at target: String) throws -> String {
         if H5Tis_variable_str(type) > 0 {
+            try checkStoredString(attribute, type: type, name: name, at: target)
             var pointer: UnsafeMutablePointer<CChar>?
             try file.check(H5Aread(attribute, type, &pointer), "reading attribute '\(name)'", at: target)
             defer { H5free_memory(pointer) }
@@ -168,6 +169,40 @@ extension HDF5Group {
             while text.last == UInt8(ascii: " ") { text.removeLast() }
         }
         return String(decoding: text, as: UTF8.self)
+    }
+
+    /// Refuses a variable-length string attribute that libhdf5 1.10.8's `H5Aread` would read out of bounds or
+    /// loop on (see ``HDF5GlobalHeap``): its characters must be 1-byte integers, and its stored length and global
+    /// heap reference, read raw first (no heap access), must agree with the collection in the file.
+    ///
+    /// - Throws: `HDF5Error.unsupportedAttribute` (other characters), `.corruptAttribute`.
+    private func checkStoredString(_ attribute: hid_t, type: hid_t, name: String, at target: String) throws {
+        let characters = try file.check(
+            H5Tget_super(type), "reading the character type of attribute '\(name)'", at: target)
+        defer { H5Tclose(characters) }
+        guard H5Tget_class(characters) == H5T_INTEGER, H5Tget_size(characters) == 1 else {
+            throw HDF5Error.unsupportedAttribute(
+                file: file.path, object: target, name: name,
+                type: "variable-length string of \(HDF5ElementType(typeID: characters)) characters")
+        }
+        let layout = try HDF5FileLayout(file)
+        let raw = HDF5Library.rawVariableLengthStringType
+        guard raw >= 0 else {
+            throw HDF5Error.libraryFailure(
+                file: file.path, path: target, operation: "registering the raw string conversion")
+        }
+        var bytes = [UInt8](repeating: 0, count: H5Tget_size(raw))
+        try file.check(H5Aread(attribute, raw, &bytes), "reading the stored form of attribute '\(name)'", at: target)
+        guard let stored = HDF5StoredString(bytes, layout: layout) else {
+            throw HDF5Error.corruptAttribute(
+                file: file.path, object: target, name: name,
+                reason: "the file's \(layout.addressSize)-byte addresses do not fit a stored string")
+        }
+        do {
+            try HDF5GlobalHeap.check(stored, layout: layout, path: file.path)
+        } catch {
+            throw HDF5Error.corruptAttribute(file: file.path, object: target, name: name, reason: error.reason)
+        }
     }
 
     /// Writes int64 or float64 numbers as a scalar (`scalar`, one number) or 1-d attribute.

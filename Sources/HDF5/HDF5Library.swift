@@ -18,6 +18,25 @@ enum HDF5Library {
         return try body()
     }
 
+    /// An opaque type (tagged `SHIM_RAW_VLEN_STRING_TAG`, 40 bytes: room for any address size) that a variable-length
+    /// string attribute reads into as its stored bytes - length, heap address, index - through the conversion
+    /// `shim_register_raw_vlen_string_conversion` registers; negative when creating or registering failed. Made
+    /// once, by the first caller (who holds the lock), and kept open.
+    static let rawVariableLengthStringType: hid_t = {
+        let raw = H5Tcreate(H5T_OPAQUE, 40)
+        guard raw >= 0 else { return raw }
+        let string = H5Tcopy(shim_H5T_C_S1())
+        defer { H5Tclose(string) }
+        guard string >= 0, H5Tset_size(string, shim_H5T_VARIABLE()) >= 0,
+            H5Tset_tag(raw, SHIM_RAW_VLEN_STRING_TAG) >= 0,
+            shim_register_raw_vlen_string_conversion(string, raw) >= 0
+        else {
+            H5Tclose(raw)
+            return -1
+        }
+        return raw
+    }()
+
     /// `H5P_DEFAULT`, the default property list.
     static var defaultProperties: hid_t { shim_H5P_DEFAULT() }
 
