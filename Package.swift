@@ -89,7 +89,7 @@ let package = Package(
                 dependencies: ["Kernels", "Tensors", "NN", "Optim", "HDF5", "Vision", "Images", "Checkpoints"],
                 swiftSettings: swiftSettings),
         // Benchmarks: model, convolution and data-loader timings beside the PyTorch scripts in Fixtures/.
-        .target(name: "Benchmarks", dependencies: ["Kernels", "Tensors", "NN", "Optim", "Vision", "Golden"],
+        .target(name: "Benchmarks", dependencies: ["Kernels", "Tensors", "NN", "Optim", "Vision", "Images", "Golden"],
                 swiftSettings: swiftSettings),
 
         // Grading: builds a learner's exercise apart from the workbench, runs each check in its own process under a
@@ -151,7 +151,7 @@ let package = Package(
                     swiftSettings: swiftSettings),
         .testTarget(name: "BenchmarksTests", dependencies: ["Benchmarks", "Golden", "NN", "Tensors", "Kernels"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints"], swiftSettings: swiftSettings),
+        .testTarget(name: "FuzzRegressionTests", dependencies: ["FuzzEntryPoints", "Images"], swiftSettings: swiftSettings),
         .testTarget(name: "LessonsTests", dependencies: ["Lessons", "Grading", "Golden"],
                     exclude: ["Mutants", "Hangs"],
                     swiftSettings: swiftSettings),
