@@ -89,6 +89,18 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         // Backward data into few input channels (the 3-channel stem) pads them to a 16-channel block: 3-4x slower
         // than GEMM + col2im.
         if direction == .backwardData && g.groupInChannels < 16 { return false }
+        // A batch smaller than the cores runs the primitive's backward on one core, where GEMM splits its columns
+        // between them: 1.2-3.1x slower at batch 1.
+        if direction != .forward && g.batch < Parallelism.cores { return false }
+        let strided = g.strideH > 1 || g.strideW > 1
+        // 1x1 stride-2 forwards (the downsample branches): the reorders cost more than the product, 1.15-2.2x.
+        if direction == .forward && strided && g.kernelHeight == 1 && g.kernelWidth == 1 { return false }
+        // layer4's stride-2 convolutions (256 input channels) and layer3's at a 4x4 output or less: the weights'
+        // reorder (up to 256x512x9 floats per call) dominates small planes, 1.1-2.3x in every direction.
+        if strided && (g.inChannels >= 256 || (g.inChannels >= 128 && g.outPlane <= 16)) { return false }
+        // layer4's 512->512: the backward directions lose 1.0-3.1x at every batch; the forward at planes of 2x2
+        // and below, 2.4x.
+        if g.inChannels >= 512 && (direction != .forward || g.outPlane <= 4) { return false }
         return true
     }
 
