@@ -1,7 +1,7 @@
 /// The sizes of one 2-D convolution or pooling window sweep over an NCHW batch.
 ///
 /// Output size per spatial axis: `floor((H + 2p - d(k-1) - 1) / s) + 1`, as in `torch.nn.Conv2d`.
-public struct ConvGeometry: Equatable, Sendable {
+public struct ConvGeometry: Hashable, Sendable {
     public var batch: Int
     public var inChannels: Int
     public var height: Int

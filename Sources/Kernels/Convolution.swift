@@ -51,8 +51,14 @@ public enum Convolution {
     public static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool = false,
-        backend: KernelBackend = .selected
+        backend: KernelBackend = .selected, algorithm: ConvolutionAlgorithm = .automatic
     ) {
+        if usesPrimitive(.forward, g, backend, algorithm),
+            primitiveForward(
+                input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace, relu: relu)
+        {
+            return
+        }
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         let schedule = Schedule(g)
         let (chunks, threaded, block, direct) = (schedule.chunks, schedule.threaded, schedule.block, schedule.direct)
@@ -122,7 +128,7 @@ public enum Convolution {
         gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?,
         gradBias: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry, workspace: Workspace,
-        backend: KernelBackend = .selected
+        backend: KernelBackend = .selected, algorithm: ConvolutionAlgorithm = .automatic
     ) {
         let (k, og, plane) = (g.columnRows, g.groupOutChannels, g.outPlane)
         if let gradBias {
@@ -133,6 +139,19 @@ public enum Convolution {
                 }
                 gradBias[o] = Float(sum)
             }
+        }
+        var (gradInput, gradWeight) = (gradInput, gradWeight)
+        if let target = gradInput, usesPrimitive(.backwardData, g, backend, algorithm),
+            primitiveBackwardData(
+                gradOutput: gradOutput, weight: weight, gradInput: target, geometry: g, workspace: workspace)
+        {
+            gradInput = nil
+        }
+        if let target = gradWeight, usesPrimitive(.backwardWeights, g, backend, algorithm),
+            primitiveBackwardWeights(
+                gradOutput: gradOutput, input: input, gradWeight: target, geometry: g, workspace: workspace)
+        {
+            gradWeight = nil
         }
         guard gradInput != nil || gradWeight != nil else { return }
         let schedule = Schedule(g)
@@ -207,6 +226,20 @@ public enum Convolution {
                     for i in range { gradWeight[i] += partial[i] }
                 }
             }
+        }
+    }
+
+    /// Whether this direction runs on oneDNN's primitive: only on the oneDNN backend, and there as `algorithm`
+    /// says (``ConvolutionAlgorithm``).
+    public static func usesPrimitive(
+        _ direction: ConvolutionDirection, _ g: ConvGeometry, _ backend: KernelBackend,
+        _ algorithm: ConvolutionAlgorithm
+    ) -> Bool {
+        guard backend == .oneDNN else { return false }
+        switch algorithm {
+        case .gemm: return false
+        case .primitive: return true
+        case .automatic: return ConvolutionPrimitive.preferred(direction, g)
         }
     }
 }

@@ -50,6 +50,17 @@ public enum KernelBackend: String, CaseIterable, Sendable {
         }
     }
 
+    /// What computes conv2d, for benchmark and report headers.
+    public var convolutionSummary: String {
+        switch self {
+        case .oneDNN:
+            return "oneDNN convolution primitives (blocked layouts chosen by oneDNN, reordered per call; "
+                + "im2col + dnnl_sgemm for backward data into fewer than 16 channels)"
+        case .reference:
+            return "im2col + OpenBLAS cblas_sgemm"
+        }
+    }
+
     /// The clone of the C element-wise and batch-norm loops this CPU runs (`avx512f`, `avx2` or `default`), the
     /// same on both backends.
     public static var elementwiseISA: String { String(cString: tl_kernels_isa()) }

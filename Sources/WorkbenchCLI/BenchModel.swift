@@ -60,8 +60,8 @@ struct BenchModel: ParsableCommand {
 
     func run() throws {
         print(
-            "swift engine, \(BLASThreading.threads) threads, GEMMs: \(KernelBackend.selected.summary), single-threaded "
-                + "blocks on the engine's pool, element-wise C (\(KernelBackend.elementwiseISA)), median of \(repeats) "
+            "swift engine, \(BLASThreading.threads) threads, GEMMs: \(KernelBackend.selected.summary), convolutions: "
+                + "\(KernelBackend.selected.convolutionSummary), single-threaded blocks on the engine's pool, element-wise C (\(KernelBackend.elementwiseISA)), median of \(repeats) "
                 + "after \(warmup) warm-up")
         guard baseline != nil || saveBaseline != nil else {
             runPlain()

@@ -93,7 +93,7 @@ public struct OpCase {
     }
 
     /// An integer attribute (`stride` etc.); a pair attribute read as one integer takes its first value.
-    func integer(_ key: String) throws -> Int {
+    public func integer(_ key: String) throws -> Int {
         switch attributes[key] {
         case .int64(let value)?: return Int(value)
         case .int64Array(let values)? where !values.isEmpty: return Int(values[0])
@@ -102,7 +102,7 @@ public struct OpCase {
     }
 
     /// A (height, width) attribute stored as an int64 pair or a single int64.
-    func pair(_ key: String) throws -> IntPair {
+    public func pair(_ key: String) throws -> IntPair {
         switch attributes[key] {
         case .int64(let value)?: return IntPair(Int(value))
         case .int64Array(let values)? where values.count == 2: return IntPair(Int(values[0]), Int(values[1]))

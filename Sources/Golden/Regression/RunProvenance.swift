@@ -51,10 +51,13 @@ public struct RunProvenance: Sendable, Codable, Equatable {
     /// `git rev-parse --short HEAD` of the package, or a note that it is not a checkout.
     public var engineCommit: String
     public var machine: Machine
+    /// What computed GEMMs and convolutions (``KernelBackend``'s summaries; nil in files that predate it).
+    public var kernels: String?
 
-    public init(engineCommit: String, machine: Machine) {
+    public init(engineCommit: String, machine: Machine, kernels: String? = nil) {
         self.engineCommit = engineCommit
         self.machine = machine
+        self.kernels = kernels
     }
 
     /// The CPU flags that decide which kernels run (OpenBLAS's and the compiler's SIMD paths).
@@ -62,7 +65,10 @@ public struct RunProvenance: Sendable, Codable, Equatable {
 
     /// This process's provenance, with the commit of the package at `root`.
     public static func current(root: URL) -> RunProvenance {
-        RunProvenance(engineCommit: commit(root: root), machine: currentMachine())
+        RunProvenance(
+            engineCommit: commit(root: root), machine: currentMachine(),
+            kernels: "GEMMs: \(KernelBackend.selected.summary); convolutions: "
+                + KernelBackend.selected.convolutionSummary)
     }
 
     /// This machine, as the kernels see it.
@@ -89,7 +95,7 @@ public struct RunProvenance: Sendable, Codable, Equatable {
             ("CPU flags", machine.cpuFlags.joined(separator: " ")),
             ("BLAS core", machine.blasCore + (machine.openblasCoretype.map { " (OPENBLAS_CORETYPE=\($0))" } ?? "")),
             ("threads", "\(machine.threads)"),
-        ]
+        ] + (kernels.map { [("kernels", $0)] } ?? [])
     }
 
     private static func commit(root: URL) -> String {

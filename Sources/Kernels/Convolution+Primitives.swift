@@ -1,0 +1,161 @@
+import CDNNL
+
+/// The convolution on oneDNN's primitives (``ConvolutionPrimitive``): how a call is split across the cores.
+///
+/// - A batch of at least one image per core is split into one chunk of whole images per core, each run by its own
+///   primitive (created for that chunk's batch) on one pool thread.
+/// - A smaller batch (batch-1 inference) splits the forward pass by output channels instead: each part writes a
+///   channel slice of the output (a strided NCHW view). Its backward passes run on one core.
+/// - Weights are reordered into the primitive's layout once per call and shared by every chunk that uses the same
+///   layout.
+///
+/// Shapes as ``Convolution``: input `[N, C, H, W]`, weight `[O, C/groups, kh, kw]`, bias `[O]`, output
+/// `[N, O, Ho, Wo]`.
+extension Convolution {
+    /// The parts of a call: `(images, output channels)` ranges, one per task.
+    static func primitiveParts(_ g: ConvGeometry, _ direction: ConvolutionDirection) -> [(Range<Int>, Range<Int>)] {
+        let cores = Parallelism.cores
+        if g.batch >= cores || cores == 1 {
+            let chunks = min(cores, g.batch)
+            return (0..<chunks).map { c in (g.batch * c / chunks..<g.batch * (c + 1) / chunks, 0..<g.outChannels) }
+        }
+        // Output channel slices in whole 16-channel blocks (the AVX-512 blocking), at least one block per part.
+        let blocks = g.outChannels / 16
+        guard direction == .forward, g.groups == 1, blocks >= 2 else { return [(0..<g.batch, 0..<g.outChannels)] }
+        let parts = min(cores, blocks)
+        return (0..<parts).map { p in
+            (
+                0..<g.batch,
+                (p == 0 ? 0 : blocks * p / parts * 16)..<(p == parts - 1
+                    ? g.outChannels : blocks * (p + 1) / parts * 16)
+            )
+        }
+    }
+
+    /// The primitive of every part (nil when oneDNN does not implement one of them: the caller uses GEMM).
+    static func primitives(
+        _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool
+    ) -> [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)]? {
+        var result: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)] = []
+        for (images, channels) in primitiveParts(g, direction) {
+            var part = g
+            part.batch = images.count
+            part.outChannels = channels.count
+            let key = ConvolutionPrimitive.Key(
+                geometry: part, direction: direction, bias: bias, relu: relu, outChannelStride: g.outChannels)
+            guard let primitive = ConvolutionPrimitive.get(key) else { return nil }
+            result.append((images, channels, primitive))
+        }
+        return result
+    }
+
+    /// Reorders the weights once for every part whose primitive wants the same layout as the first's; returns the
+    /// prepared map and the floats it used at the start of `scratch`.
+    static func prepareWeights(
+        _ parts: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)],
+        _ weight: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+    ) -> (prepared: [[Int32: UnsafeMutableRawPointer]], floats: Int) {
+        guard parts.count > 1, parts.allSatisfy({ $0.channels == parts[0].channels }),
+            let first = parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights }),
+            let reorder = first.reorder
+        else { return (Array(repeating: [:], count: parts.count), 0) }
+        reorder.run(
+            weight, scratch, "weights of conv2d \(ConvolutionPrimitive.describe(parts[0].primitive.key.geometry))")
+        let prepared = parts.map { part -> [Int32: UnsafeMutableRawPointer] in
+            guard let own = part.primitive.operands.first(where: { $0.argument == DNNLArgument.weights }),
+                OneDNN.equal(own.inner, first.inner)
+            else { return [:] }
+            return [DNNLArgument.weights: UnsafeMutableRawPointer(scratch)]
+        }
+        return (prepared, first.floats)
+    }
+
+    /// `conv2d(input, weight, bias)` [`relu`] on primitives; false when oneDNN does not implement the shape.
+    static func primitiveForward(
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool
+    ) -> Bool {
+        guard let parts = primitives(g, .forward, bias: bias != nil, relu: relu) else { return false }
+        let weightsFloats =
+            parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
+        let perPart = parts.map(\.primitive.workspaceFloats).max() ?? 0
+        let scratch = workspace.reserve(weightsFloats + parts.count * perPart)
+        let (prepared, _) = prepareWeights(parts, weight, scratch)
+        let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
+        parallelChunks(parts.count, chunks: parts.count) { index, _ in
+            let (images, channels, primitive) = parts[index]
+            var pointers = [
+                UnsafeMutableRawPointer(mutating: input + images.lowerBound * inImage),
+                UnsafeMutableRawPointer(mutating: weight + channels.lowerBound * g.columnRows),
+            ]
+            if let bias { pointers.append(UnsafeMutableRawPointer(mutating: bias + channels.lowerBound)) }
+            pointers.append(
+                UnsafeMutableRawPointer(output + images.lowerBound * outImage + channels.lowerBound * g.outPlane))
+            primitive.run(pointers, workspace: scratch + weightsFloats + index * perPart, prepared: prepared[index])
+        }
+        return true
+    }
+
+    /// The input gradient on primitives (overwrites `gradInput`); false when oneDNN does not implement the shape.
+    static func primitiveBackwardData(
+        gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) -> Bool {
+        guard let parts = primitives(g, .backwardData, bias: false, relu: false) else { return false }
+        let weightsFloats =
+            parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
+        let perPart = parts.map(\.primitive.workspaceFloats).max() ?? 0
+        let scratch = workspace.reserve(weightsFloats + parts.count * perPart)
+        let (prepared, _) = prepareWeights(parts, weight, scratch)
+        let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
+        parallelChunks(parts.count, chunks: parts.count) { index, _ in
+            let (images, _, primitive) = parts[index]
+            primitive.run(
+                [
+                    UnsafeMutableRawPointer(mutating: gradOutput + images.lowerBound * outImage),
+                    UnsafeMutableRawPointer(mutating: weight),
+                    UnsafeMutableRawPointer(gradInput + images.lowerBound * inImage),
+                ], workspace: scratch + weightsFloats + index * perPart, prepared: prepared[index])
+        }
+        return true
+    }
+
+    /// The weight gradient on primitives (overwrites `gradWeight`; one partial sum per chunk, added in a final
+    /// pass); false when oneDNN does not implement the shape.
+    static func primitiveBackwardWeights(
+        gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>,
+        geometry g: ConvGeometry, workspace: Workspace
+    ) -> Bool {
+        guard let parts = primitives(g, .backwardWeights, bias: false, relu: false) else { return false }
+        let weightCount = g.outChannels * g.columnRows
+        let partialFloats = ConvolutionPrimitive.cacheLines(weightCount * MemoryLayout<Float>.stride)
+        let perPart = (parts.map(\.primitive.workspaceFloats).max() ?? 0) + partialFloats
+        let scratch = workspace.reserve(parts.count * perPart)
+        let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
+        parallelChunks(parts.count, chunks: parts.count) { index, _ in
+            let (images, _, primitive) = parts[index]
+            let own = scratch + index * perPart
+            let target = index == 0 ? gradWeight : own + primitive.workspaceFloats
+            primitive.run(
+                [
+                    UnsafeMutableRawPointer(mutating: input + images.lowerBound * inImage),
+                    UnsafeMutableRawPointer(mutating: gradOutput + images.lowerBound * outImage),
+                    UnsafeMutableRawPointer(target),
+                ], workspace: own)
+        }
+        if parts.count > 1 {
+            parallelFor(weightCount, grain: 16_384) { range in
+                for index in 1..<parts.count {
+                    let partial = scratch + index * perPart + parts[index].primitive.workspaceFloats
+                    for i in range { gradWeight[i] += partial[i] }
+                }
+            }
+        }
+        return true
+    }
+}
+
+/// oneDNN's argument indices used here (the C macros `DNNL_ARG_*`).
+enum DNNLArgument {
+    static let weights = Int32(DNNL_ARG_WEIGHTS)
+}

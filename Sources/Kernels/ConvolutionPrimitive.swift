@@ -1,0 +1,288 @@
+import CDNNL
+import Foundation
+
+/// How the oneDNN backend computes a convolution (``Convolution/forward(input:weight:bias:output:geometry:workspace:relu:backend:algorithm:)``).
+///
+/// - ``automatic``: oneDNN's convolution primitive where it measured faster than im2col + GEMM on this machine
+///   kind (``ConvolutionPrimitive/preferred(_:_:)``), im2col + `dnnl_sgemm` elsewhere;
+/// - ``gemm``: always im2col + GEMM (the reference path's algorithm, on the selected backend's GEMM);
+/// - ``primitive``: always oneDNN's primitive where oneDNN implements the shape (tests, per-shape benchmark).
+/// The reference backend (`WORKBENCH_KERNELS=reference`) always runs im2col + OpenBLAS, whatever is asked here.
+public enum ConvolutionAlgorithm: String, CaseIterable, Sendable {
+    case automatic, gemm, primitive
+}
+
+/// One direction of a convolution, as oneDNN names them.
+public enum ConvolutionDirection: String, CaseIterable, Hashable, Sendable {
+    /// `dst = conv(src, weights) [+ bias] [relu]` (`dnnl_convolution_forward_desc_init`).
+    case forward
+    /// `diff_src = conv_transpose(diff_dst, weights)` (`dnnl_convolution_backward_data_desc_init`).
+    case backwardData = "backward-data"
+    /// `diff_weights = conv(src, diff_dst)` (`dnnl_convolution_backward_weights_desc_init`).
+    case backwardWeights = "backward-weights"
+}
+
+/// One oneDNN convolution primitive (`dnnl_primitive_desc_create` + `dnnl_primitive_create`) for one part of a
+/// batch, with the reorders between our plain NCHW / OIHW tensors and the layouts the primitive chose.
+///
+/// Layouts: the primitive is created with `dnnl_format_tag_any` for every tensor, so it picks its blocked layouts
+/// (nChw16c activations, OIhw16i16o weights on AVX-512) and its direct JIT kernels; our tensors are reordered in and
+/// out on every call. Measured per ResNet-18 shape (BENCHMARKS.md), that beat plain nchw/oihw primitives (which
+/// oneDNN runs as its own im2col + GEMM, `gemm:jit`) on nearly every shape, reorders included.
+///
+/// Primitives are expensive to create (JIT code generation) and are cached per (part geometry, direction, bias,
+/// ReLU, output stride) for the life of the process; creation and execution run with a one-thread OpenMP team on
+/// the calling thread, the batch being split across cores by our pool. The scratchpad is ours
+/// (`dnnl_scratchpad_mode_user`, from the caller's ``Workspace``), so two threads may run one primitive at once.
+final class ConvolutionPrimitive: @unchecked Sendable {
+    /// What identifies a primitive: the part's geometry (its batch and, for channel splits, its output channels),
+    /// the full tensor's output channel count (the channel stride of a slice), the direction and the epilogue.
+    struct Key: Hashable {
+        var geometry: ConvGeometry
+        var direction: ConvolutionDirection
+        var bias: Bool
+        var relu: Bool
+        /// Output channels of the whole tensor the part writes into (== geometry.outChannels unless split).
+        var outChannelStride: Int
+    }
+
+    /// One tensor argument: its index (`DNNL_ARG_SRC`, ...), our plain layout, the primitive's, and the reorder
+    /// between them when they differ (into the primitive's layout for inputs, out of it for the output).
+    struct Operand {
+        let argument: Int32
+        let plain: dnnl_memory_desc_t
+        let inner: dnnl_memory_desc_t
+        let reorder: OneDNN.Reorder?
+        /// Floats of the reordered copy (0 without a reorder), rounded up to whole cache lines.
+        let floats: Int
+    }
+
+    let key: Key
+    let primitive: dnnl_primitive_t
+    /// Inputs first, the output last (``ConvolutionDirection``'s argument order).
+    let operands: [Operand]
+    let scratchpad: dnnl_memory_desc_t
+    let scratchpadFloats: Int
+    /// The oneDNN implementation chosen (`dnnl_query_impl_info_str`, e.g. `jit:avx512_core`).
+    let implementation: String
+
+    /// Floats of workspace one execution needs: the reordered copies and the scratchpad.
+    var workspaceFloats: Int { operands.reduce(scratchpadFloats) { $0 + $1.floats } }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var cache: [Key: ConvolutionPrimitive?] = [:]
+
+    /// The cached primitive for `key`, created on first use; nil when oneDNN does not implement the shape
+    /// (`dnnl_unimplemented`: the caller computes it with im2col + GEMM instead). Any other error stops.
+    static func get(_ key: Key) -> ConvolutionPrimitive? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached = cache[key] { return cached }
+        let made = ConvolutionPrimitive(key)
+        cache[key] = made
+        return made
+    }
+
+    /// Whether ``ConvolutionAlgorithm/automatic`` uses the primitive for this direction and (whole-batch)
+    /// geometry, from the per-shape measurements in BENCHMARKS.md.
+    static func preferred(_ direction: ConvolutionDirection, _ g: ConvGeometry) -> Bool {
+        // Backward data into few input channels (the 3-channel stem) pads them to a 16-channel block: 3-4x slower
+        // than GEMM + col2im.
+        if direction == .backwardData && g.groupInChannels < 16 { return false }
+        // A batch smaller than the cores runs the primitive's backward on one core, where GEMM splits its columns
+        // between them: 1.2-3.1x slower at batch 1.
+        if direction != .forward && g.batch < Parallelism.cores { return false }
+        let strided = g.strideH > 1 || g.strideW > 1
+        // 1x1 stride-2 forwards (the downsample branches): the reorders cost more than the product, 1.15-2.2x.
+        if direction == .forward && strided && g.kernelHeight == 1 && g.kernelWidth == 1 { return false }
+        // layer4's stride-2 convolutions (256 input channels) and layer3's at a 4x4 output or less: the weights'
+        // reorder (up to 256x512x9 floats per call) dominates small planes, 1.1-2.3x in every direction.
+        if strided && (g.inChannels >= 256 || (g.inChannels >= 128 && g.outPlane <= 16)) { return false }
+        // layer4's 512->512: the backward directions lose 1.0-3.1x at every batch; the forward at planes of 2x2
+        // and below, 2.4x.
+        if g.inChannels >= 512 && (direction != .forward || g.outPlane <= 4) { return false }
+        return true
+    }
+
+    private init?(_ key: Key) {
+        let g = key.geometry
+        let what = "conv2d \(key.direction.rawValue) \(Self.describe(g))"
+        OpenMPThreads.singleOnThisThread()
+        let groups = g.groups
+        let weightShape =
+            groups > 1
+            ? [groups, g.groupOutChannels, g.groupInChannels, g.kernelHeight, g.kernelWidth]
+            : [g.outChannels, g.groupInChannels, g.kernelHeight, g.kernelWidth]
+        let weightTag = groups > 1 ? dnnl_goihw : dnnl_oihw
+        let srcShape = [g.batch, g.inChannels, g.height, g.width]
+        let dstShape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
+        let plainSrc = OneDNN.descriptor(srcShape, dnnl_nchw)
+        let plainWeights = OneDNN.descriptor(weightShape, weightTag)
+        let plainDst = OneDNN.descriptor(
+            dstShape,
+            strides: [key.outChannelStride * g.outPlane, g.outPlane, g.outWidth, 1])
+        let plainBias = OneDNN.descriptor([g.outChannels], dnnl_x)
+        var anySrc = OneDNN.descriptor(srcShape, dnnl_format_tag_any)
+        var anyWeights = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
+        var anyDst = OneDNN.descriptor(dstShape, dnnl_format_tag_any)
+        let bias = UnsafeMutablePointer<dnnl_memory_desc_t>.allocate(capacity: 1)
+        bias.initialize(to: plainBias)
+        defer { bias.deallocate() }
+        let strides = OneDNN.dims([g.strideH, g.strideW])
+        let dilates = OneDNN.dims([g.dilationH - 1, g.dilationW - 1])
+        let padding = OneDNN.dims([g.padH, g.padW])
+
+        var attr: dnnl_primitive_attr_t?
+        OneDNN.check(dnnl_primitive_attr_create(&attr), "attributes for \(what)")
+        defer { dnnl_primitive_attr_destroy(attr) }
+        OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad for \(what)")
+        if key.relu {
+            var postOps: dnnl_post_ops_t?
+            OneDNN.check(dnnl_post_ops_create(&postOps), "post-ops for \(what)")
+            defer { dnnl_post_ops_destroy(postOps) }
+            OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op for \(what)")
+            OneDNN.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "post-ops for \(what)")
+        }
+
+        // The forward descriptor: the primitive itself, or the hint a backward primitive is created against.
+        var forward = dnnl_convolution_desc_t()
+        OneDNN.check(
+            dnnl_dilated_convolution_forward_desc_init(
+                &forward, key.direction == .forward ? dnnl_forward_inference : dnnl_forward_training,
+                dnnl_convolution_direct, &anySrc, &anyWeights, key.bias ? UnsafePointer(bias) : nil, &anyDst, strides,
+                dilates,
+                padding, padding),
+            "forward descriptor for \(what)")
+        var pd: dnnl_primitive_desc_t?
+        func create(_ desc: UnsafeRawPointer, hint: dnnl_primitive_desc_t?) -> Bool {
+            let status = dnnl_primitive_desc_create(&pd, desc, attr, OneDNN.engine, hint)
+            if status == dnnl_unimplemented { return false }
+            OneDNN.check(status, "primitive descriptor for \(what)")
+            return true
+        }
+        switch key.direction {
+        case .forward:
+            guard create(&forward, hint: nil) else { return nil }
+        case .backwardData, .backwardWeights:
+            var hint: dnnl_primitive_desc_t?
+            let status = dnnl_primitive_desc_create(&hint, &forward, nil, OneDNN.engine, nil)
+            if status == dnnl_unimplemented { return nil }
+            OneDNN.check(status, "forward hint for \(what)")
+            defer { dnnl_primitive_desc_destroy(hint) }
+            var backward = dnnl_convolution_desc_t()
+            if key.direction == .backwardData {
+                OneDNN.check(
+                    dnnl_dilated_convolution_backward_data_desc_init(
+                        &backward, dnnl_convolution_direct, &anySrc, &anyWeights, &anyDst, strides, dilates,
+                        padding, padding),
+                    "backward-data descriptor for \(what)")
+            } else {
+                OneDNN.check(
+                    dnnl_dilated_convolution_backward_weights_desc_init(
+                        &backward, dnnl_convolution_direct, &anySrc, &anyWeights, nil, &anyDst, strides, dilates,
+                        padding, padding),
+                    "backward-weights descriptor for \(what)")
+            }
+            guard create(&backward, hint: hint) else { return nil }
+        }
+        defer { dnnl_primitive_desc_destroy(pd) }
+
+        func chosen(_ query: dnnl_query_t, index: Int32 = 0) -> dnnl_memory_desc_t {
+            dnnl_primitive_desc_query_md(pd, query, index).pointee
+        }
+        func operand(
+            _ argument: Int32, _ plain: dnnl_memory_desc_t, _ query: dnnl_query_t, index: Int32 = 0, output: Bool
+        ) -> Operand {
+            let inner = chosen(query, index: index)
+            if OneDNN.equal(plain, inner) {
+                return Operand(argument: argument, plain: plain, inner: inner, reorder: nil, floats: 0)
+            }
+            let reorder =
+                output
+                ? OneDNN.Reorder(from: inner, to: plain, what) : OneDNN.Reorder(from: plain, to: inner, what)
+            return Operand(
+                argument: argument, plain: plain, inner: inner, reorder: reorder,
+                floats: Self.cacheLines(OneDNN.bytes(inner)))
+        }
+        switch key.direction {
+        case .forward:
+            var list = [
+                operand(DNNL_ARG_SRC, plainSrc, dnnl_query_src_md, output: false),
+                operand(DNNL_ARG_WEIGHTS, plainWeights, dnnl_query_weights_md, output: false),
+            ]
+            if key.bias {
+                list.append(operand(DNNL_ARG_BIAS, plainBias, dnnl_query_weights_md, index: 1, output: false))
+            }
+            list.append(operand(DNNL_ARG_DST, plainDst, dnnl_query_dst_md, output: true))
+            operands = list
+        case .backwardData:
+            operands = [
+                operand(DNNL_ARG_DIFF_DST, plainDst, dnnl_query_diff_dst_md, output: false),
+                operand(DNNL_ARG_WEIGHTS, plainWeights, dnnl_query_weights_md, output: false),
+                operand(DNNL_ARG_DIFF_SRC, plainSrc, dnnl_query_diff_src_md, output: true),
+            ]
+        case .backwardWeights:
+            operands = [
+                operand(DNNL_ARG_SRC, plainSrc, dnnl_query_src_md, output: false),
+                operand(DNNL_ARG_DIFF_DST, plainDst, dnnl_query_diff_dst_md, output: false),
+                operand(DNNL_ARG_DIFF_WEIGHTS, plainWeights, dnnl_query_diff_weights_md, output: true),
+            ]
+        }
+        scratchpad = chosen(dnnl_query_scratchpad_md)
+        scratchpadFloats = Self.cacheLines(OneDNN.bytes(scratchpad))
+        var info: UnsafePointer<CChar>?
+        _ = withUnsafeMutablePointer(to: &info) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
+        implementation = info.map { String(cString: $0) } ?? "unknown"
+        var primitive: dnnl_primitive_t?
+        OneDNN.check(dnnl_primitive_create(&primitive, pd), "primitive for \(what)")
+        self.primitive = primitive!
+        self.key = key
+    }
+
+    deinit { dnnl_primitive_destroy(primitive) }
+
+    /// Floats holding `bytes`, rounded up to a whole number of 64-byte lines (so every slice stays aligned).
+    static func cacheLines(_ bytes: Int) -> Int { (bytes + 63) / 64 * 16 }
+
+    static func describe(_ g: ConvGeometry) -> String {
+        "input [\(g.batch), \(g.inChannels), \(g.height), \(g.width)] weight [\(g.outChannels), \(g.groupInChannels), "
+            + "\(g.kernelHeight), \(g.kernelWidth)] stride (\(g.strideH), \(g.strideW)) padding (\(g.padH), \(g.padW)) "
+            + "dilation (\(g.dilationH), \(g.dilationW)) groups \(g.groups)"
+    }
+
+    /// Runs the primitive on plain tensors `pointers` (in ``operands``' order, the output last), reordering through
+    /// `workspace` (at least ``workspaceFloats``). `prepared` maps an argument index to a copy already in the
+    /// primitive's layout (the weights, reordered once for every part of a batch).
+    func run(
+        _ pointers: [UnsafeMutableRawPointer], workspace: UnsafeMutablePointer<Float>,
+        prepared: [Int32: UnsafeMutableRawPointer] = [:]
+    ) {
+        let what = "conv2d \(key.direction.rawValue) \(Self.describe(key.geometry))"
+        var free = workspace
+        var arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)] = []
+        var pending: (OneDNN.Reorder, UnsafeMutableRawPointer, UnsafeMutableRawPointer)?
+        for (index, (operand, pointer)) in zip(operands, pointers).enumerated() {
+            guard let reorder = operand.reorder else {
+                arguments.append((operand.argument, operand.inner, pointer))
+                continue
+            }
+            if let ready = prepared[operand.argument] {
+                arguments.append((operand.argument, operand.inner, ready))
+                continue
+            }
+            let copy = UnsafeMutableRawPointer(free)
+            free += operand.floats
+            if index == operands.count - 1 {
+                pending = (reorder, copy, pointer)
+            } else {
+                reorder.run(pointer, copy, what)
+            }
+            arguments.append((operand.argument, operand.inner, copy))
+        }
+        if scratchpadFloats > 0 {
+            arguments.append((DNNL_ARG_SCRATCHPAD, scratchpad, UnsafeMutableRawPointer(free)))
+        }
+        OneDNN.execute(primitive, arguments, what)
+        if let (reorder, copy, target) = pending { reorder.run(copy, target, what) }
+    }
+}

@@ -1,0 +1,124 @@
+import CDNNL
+
+/// The oneDNN objects every primitive shares: the CPU engine, status checks, memory descriptors and reorders.
+///
+/// Every oneDNN call is made with the calling thread's OpenMP team limited to one thread (``OpenMPThreads``),
+/// both when a primitive is created (its JIT kernels bake the thread count in) and when it runs, so the cores are
+/// shared out by our own pool (``Parallelism``) alone.
+enum OneDNN {
+    /// The CPU engine (`dnnl_engine_create(dnnl_cpu, 0)`), created once.
+    static let engine: dnnl_engine_t = {
+        var engine: dnnl_engine_t?
+        check(dnnl_engine_create(&engine, dnnl_cpu, 0), "dnnl_engine_create(cpu, 0)")
+        return engine!
+    }()
+
+    /// Stops the process with a message naming `what` when oneDNN returns an error: a failed call never leaves a
+    /// result behind that could be mistaken for a computed one.
+    static func check(_ status: dnnl_status_t, _ what: @autoclosure () -> String) {
+        precondition(status == dnnl_success, "oneDNN: \(what()) failed: \(describe(status))")
+    }
+
+    /// oneDNN's status in words (`dnnl_status_t`).
+    static func describe(_ status: dnnl_status_t) -> String {
+        switch status {
+        case dnnl_success: return "success"
+        case dnnl_out_of_memory: return "out of memory (status 1)"
+        case dnnl_invalid_arguments: return "invalid arguments (status 2)"
+        case dnnl_unimplemented: return "unimplemented for these shapes (status 3)"
+        case dnnl_iterator_ends: return "iterator ends (status 4)"
+        case dnnl_runtime_error: return "runtime error (status 5)"
+        case dnnl_not_required: return "not required (status 6)"
+        default: return "status \(status.rawValue)"
+        }
+    }
+
+    /// A `dnnl_dims_t` argument (which C passes as a pointer to its first `Int64`) holding `values`, the rest 0.
+    static func dims(_ values: [Int]) -> [Int64] {
+        precondition(values.count <= Int(DNNL_MAX_NDIMS), "oneDNN: \(values.count) dimensions exceed DNNL_MAX_NDIMS")
+        return values.map(Int64.init) + Array(repeating: 0, count: Int(DNNL_MAX_NDIMS) - values.count)
+    }
+
+    /// An f32 memory descriptor of `shape` in the layout `tag` (`dnnl_format_tag_any` lets a primitive choose).
+    static func descriptor(_ shape: [Int], _ tag: dnnl_format_tag_t) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let d = dims(shape)
+        check(
+            dnnl_memory_desc_init_by_tag(&md, Int32(shape.count), d, dnnl_f32, tag),
+            "memory descriptor of shape \(shape)")
+        return md
+    }
+
+    /// An f32 memory descriptor of `shape` with explicit element `strides` (a channel slice of an NCHW tensor).
+    static func descriptor(_ shape: [Int], strides: [Int]) -> dnnl_memory_desc_t {
+        var md = dnnl_memory_desc_t()
+        let (d, s) = (dims(shape), dims(strides))
+        check(
+            dnnl_memory_desc_init_by_strides(&md, Int32(shape.count), d, dnnl_f32, s),
+            "memory descriptor of shape \(shape) strides \(strides)")
+        return md
+    }
+
+    /// Bytes a buffer of this descriptor needs.
+    static func bytes(_ md: dnnl_memory_desc_t) -> Int {
+        var md = md
+        return dnnl_memory_desc_get_size(&md)
+    }
+
+    static func equal(_ a: dnnl_memory_desc_t, _ b: dnnl_memory_desc_t) -> Bool {
+        var (a, b) = (a, b)
+        return dnnl_memory_desc_equal(&a, &b) != 0
+    }
+
+    /// A memory object over `pointer` (oneDNN does not own it); destroy it with `dnnl_memory_destroy`.
+    static func memory(_ md: dnnl_memory_desc_t, _ pointer: UnsafeMutableRawPointer, _ what: String) -> dnnl_memory_t {
+        var md = md
+        var memory: dnnl_memory_t?
+        check(dnnl_memory_create(&memory, &md, engine, pointer), "memory for \(what)")
+        return memory!
+    }
+
+    /// Runs `primitive` on a fresh stream with `arguments` (argument index, descriptor, pointer) and waits for it.
+    static func execute(
+        _ primitive: dnnl_primitive_t, _ arguments: [(Int32, dnnl_memory_desc_t, UnsafeMutableRawPointer)],
+        _ what: @autoclosure () -> String
+    ) {
+        OpenMPThreads.singleOnThisThread()
+        var stream: dnnl_stream_t?
+        check(dnnl_stream_create(&stream, engine, dnnl_stream_default_flags.rawValue), "stream for \(what())")
+        defer { dnnl_stream_destroy(stream) }
+        let memories = arguments.map { memory($0.1, $0.2, what()) }
+        defer { for m in memories { dnnl_memory_destroy(m) } }
+        var args = zip(arguments, memories).map { dnnl_exec_arg_t(arg: $0.0.0, memory: $0.1) }
+        check(dnnl_primitive_execute(primitive, stream, Int32(args.count), &args), "executing \(what())")
+        check(dnnl_stream_wait(stream), "waiting for \(what())")
+    }
+
+    /// A reorder between two layouts of the same tensor (e.g. NCHW to the blocked nChw16c a convolution chose).
+    final class Reorder: @unchecked Sendable {
+        let primitive: dnnl_primitive_t
+        let from: dnnl_memory_desc_t
+        let to: dnnl_memory_desc_t
+
+        init(from: dnnl_memory_desc_t, to: dnnl_memory_desc_t, _ what: String) {
+            OpenMPThreads.singleOnThisThread()
+            var (a, b) = (from, to)
+            var pd: dnnl_primitive_desc_t?
+            check(dnnl_reorder_primitive_desc_create(&pd, &a, engine, &b, engine, nil), "reorder for \(what)")
+            defer { dnnl_primitive_desc_destroy(pd) }
+            var primitive: dnnl_primitive_t?
+            check(dnnl_primitive_create(&primitive, pd), "reorder primitive for \(what)")
+            self.primitive = primitive!
+            (self.from, self.to) = (from, to)
+        }
+
+        deinit { dnnl_primitive_destroy(primitive) }
+
+        func run(_ source: UnsafeRawPointer, _ target: UnsafeMutableRawPointer, _ what: @autoclosure () -> String) {
+            execute(
+                primitive,
+                [(DNNL_ARG_FROM, from, UnsafeMutableRawPointer(mutating: source)), (DNNL_ARG_TO, to, target)],
+                "reorder of \(what())")
+        }
+    }
+}
