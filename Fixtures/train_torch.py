@@ -2,16 +2,22 @@
 
 Usage: /opt/tlvenv/bin/python Fixtures/train_torch.py --data DIR --weights FILE [--epochs 3] [--batch-size 16]
        [--lr 0.01] [--backbone-lr 0.001] [--momentum 0.9] [--image-size 224] [--workers 2] [--threads 2]
+       [--strategy fine-tune|feature-extract|feature-extract-eval] [--no-augment]
 
-Runs what `workbench train --data DIR --weights FILE --strategy fine-tune` runs with the same numbers:
+Runs what `workbench train --data DIR --weights FILE --strategy STRATEGY` runs with the same numbers:
 - data: torchvision ImageFolder(DIR/train) and ImageFolder(DIR/val), PIL decoding, DataLoader(batch, shuffle=True,
   num_workers=--workers, persistent_workers=True); validation unshuffled with the same batch size;
 - preprocessing in the workbench's order (tensor transforms): training ToTensor, RandomResizedCrop(size,
-  antialias=True), RandomHorizontalFlip, Normalize(ImageNet mean, std); validation ToTensor, Resize(size * 256 /
-  224), CenterCrop(size), Normalize;
+  antialias=True), RandomHorizontalFlip, Normalize(ImageNet mean, std) - or with --no-augment the validation
+  pipeline; validation ToTensor, Resize(size * 256 / 224), CenterCrop(size), Normalize;
 - model: torchvision.models.resnet18(), the file's state dict loaded strictly, then fc = Linear(512, classes);
-- optimizer: SGD([{"params": backbone, "lr": backbone_lr}, {"params": fc, "lr": lr}], momentum), no schedule;
-  cross-entropy; model.train() for training, model.eval() + torch.no_grad() for validation.
+- --strategy: fine-tune trains everything (default); feature-extract freezes every parameter but fc's
+  (requires_grad=False) with the whole model in train mode (the post's code); feature-extract-eval freezes the same
+  and keeps the backbone in eval mode (model.eval(); model.fc.train()). This is PyTorch's plain loop: the frozen
+  backbone's features are recomputed every epoch (autograd does not enter it, as nothing in it requires grad);
+- optimizer: SGD([{"params": backbone, "lr": backbone_lr}, {"params": fc, "lr": lr}], momentum) over the
+  parameters that train (the backbone group only when it trains), no schedule; cross-entropy; validation in
+  model.eval() + torch.no_grad().
 
 It prints one line per epoch (train loss and accuracy, validation loss and accuracy, seconds, training images/s -
 the training pass with its loading, as the workbench measures it - and the seconds spent waiting for the loader),
@@ -50,16 +56,22 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--strategy", choices=["fine-tune", "feature-extract", "feature-extract-eval"], default="fine-tune"
+    )
+    parser.add_argument("--no-augment", action="store_true", help="train on the validation pipeline")
     arguments = parser.parse_args()
     torch.set_num_threads(arguments.threads)
     torch.manual_seed(arguments.seed)
     size = arguments.image_size
     normalize = T.Normalize(IMAGENET_MEAN, IMAGENET_STD)
-    train_transform = T.Compose(
-        [T.ToTensor(), T.RandomResizedCrop(size, antialias=True), T.RandomHorizontalFlip(), normalize]
-    )
     resize = round(size * 256 / 224)
     val_transform = T.Compose([T.ToTensor(), T.Resize(resize, antialias=True), T.CenterCrop(size), normalize])
+    train_transform = (
+        val_transform
+        if arguments.no_augment
+        else T.Compose([T.ToTensor(), T.RandomResizedCrop(size, antialias=True), T.RandomHorizontalFlip(), normalize])
+    )
     train_set = ImageFolder(f"{arguments.data}/train", transform=train_transform)
     val_set = ImageFolder(f"{arguments.data}/val", transform=val_transform)
     loader_options = {"num_workers": arguments.workers, "persistent_workers": arguments.workers > 0}
@@ -74,20 +86,26 @@ def main() -> None:
     head = list(model.fc.parameters())
     head_ids = {id(p) for p in head}
     backbone = [p for p in model.parameters() if id(p) not in head_ids]
+    frozen = arguments.strategy != "fine-tune"
+    for parameter in backbone:
+        parameter.requires_grad_(not frozen)
     backbone_lr = arguments.lr if arguments.backbone_lr is None else arguments.backbone_lr
-    optimizer = torch.optim.SGD(
-        [{"params": backbone, "lr": backbone_lr}, {"params": head}], lr=arguments.lr, momentum=arguments.momentum
-    )
+    groups = [] if frozen else [{"params": backbone, "lr": backbone_lr}]
+    optimizer = torch.optim.SGD(groups + [{"params": head}], lr=arguments.lr, momentum=arguments.momentum)
     criterion = torch.nn.CrossEntropyLoss()
     print(
         f"torch {torch.__version__}, {torch.get_num_threads()} threads; {len(train_set)} training, "
-        f"{len(val_set)} validation images, {len(train_set.classes)} classes; resnet18 fine-tune at {size}x{size}, "
-        f"batch {arguments.batch_size}, {arguments.workers} loader workers",
+        f"{len(val_set)} validation images, {len(train_set.classes)} classes; resnet18 {arguments.strategy} at "
+        f"{size}x{size}{' without augmentation' if arguments.no_augment else ''}, batch {arguments.batch_size}, "
+        f"{arguments.workers} loader workers",
         flush=True,
     )
     trained = 0
     for epoch in range(1, arguments.epochs + 1):
         model.train()
+        if arguments.strategy == "feature-extract-eval":
+            model.eval()
+            model.fc.train()
         start = time.perf_counter()
         wait = 0.0
         loss_sum, correct, images = 0.0, 0, 0

@@ -67,9 +67,17 @@ public struct TransferExperiment {
                     train, batchSize: budget.batchSize, shuffle: true, seed: seed,
                     transform: transform, cacheDecoded: true)
                 let optimizer = SGD(parameters: model.trainableParameters(), lr: budget.lr, momentum: budget.momentum)
-                let history = try Trainer.fit(
-                    model, optimizer: optimizer, train: loader, epochs: budget.epochs,
-                    prepareEpoch: setting.enterTrainingMode)
+                // The images are not augmented: with the backbone frozen and in eval mode, its features are
+                // computed in the first epoch only (FeatureCache).
+                setting.enterTrainingMode(model)
+                let history =
+                    FeatureCache.obstacle(model: model, augmented: false) == nil
+                    ? try Trainer.fit(
+                        model, optimizer: optimizer, features: FeatureCache(model: model, loader: loader),
+                        epochs: budget.epochs, prepareEpoch: setting.enterTrainingMode)
+                    : try Trainer.fit(
+                        model, optimizer: optimizer, train: loader, epochs: budget.epochs,
+                        prepareEpoch: setting.enterTrainingMode)
                 let metrics = try Trainer.evaluate(model, on: validationLoader, classCount: train.classes.count)
                 let run = Run(setting: setting, seed: seed, metrics: metrics, finalLoss: history.last?.meanLoss ?? 0)
                 runs.append(run)

@@ -50,6 +50,12 @@ struct Train: ParsableCommand {
     @Option(help: "The side of the square input (default: the weights' preset, 224 for torchvision's).")
     var imageSize: Int?
     @Flag(help: "No random resized crop and horizontal flip on the training images.") var noAugment = false
+    @Flag(
+        help: """
+            Recompute the frozen backbone's features every epoch, as PyTorch's plain loop does (by default they are \
+            cached when the backbone is frozen and in eval mode and the images are not augmented).
+            """)
+    var noFeatureCache = false
     @Option(help: "The seed of the new head, the data order, the augmentation and the split (default 0).")
     var seed: UInt64?
     @Option(help: "Stop after this many epochs without a better validation result (default: never).")
@@ -163,7 +169,7 @@ struct Train: ParsableCommand {
         let preprocessing = imageSize.map { pretrained.preprocessing.resized(to: $0) } ?? pretrained.preprocessing
         return try TrainingSession.start(
             run: RunDirectory(path: out ?? Train.nextRunFolder()), options: options, weights: pretrained, data: data,
-            preprocessing: preprocessing, strategy: strategy, overwrite: overwrite)
+            preprocessing: preprocessing, strategy: strategy, overwrite: overwrite, cacheFeatures: !noFeatureCache)
     }
 
     /// The run in `run`, continued.
@@ -180,7 +186,8 @@ struct Train: ParsableCommand {
                         + "the one in \(run.manifestPath), so the result will differ from an uninterrupted run\n")
                         .utf8))
         }
-        return try TrainingSession.resume(run: run, data: data, epochs: epochs, skipBadFiles: options.skipBadFiles)
+        return try TrainingSession.resume(
+            run: run, data: data, epochs: epochs, skipBadFiles: options.skipBadFiles, cacheFeatures: !noFeatureCache)
     }
 
     /// `runs/train`, or the first of `runs/train2`, `runs/train3`, ... that does not exist yet.

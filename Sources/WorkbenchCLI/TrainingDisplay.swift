@@ -53,6 +53,7 @@ final class TrainingDisplay {
             "input: \(preprocessing.imageSize)x\(preprocessing.imageSize); train \(training); validation "
                 + "Resize(\(preprocessing.resize)) + CenterCrop(\(preprocessing.imageSize)); "
                 + "mean \(Self.list(preprocessing.mean)) std \(Self.list(preprocessing.std))")
+        print(TerminalText.escaped(session.featureCaching))
         if session.nextEpoch > 0 {
             print("resuming \(TerminalText.escaped(session.run.path)) after epoch \(session.nextEpoch)")
         } else {
@@ -133,7 +134,8 @@ final class TrainingDisplay {
         return "epoch \(e.epoch): train loss \(Self.fixed(e.trainLoss, 4)) acc \(Self.fixed(e.trainAccuracy, 3))  "
             + "val loss \(Self.fixed(e.validationLoss, 4)) acc \(Self.fixed(e.validationAccuracy, 3))  "
             + "lr \(e.learningRates.map { Self.short($0) }.joined(separator: "/"))  \(Self.fixed(e.seconds, 1)) s  "
-            + "\(Self.fixed(e.imagesPerSecond, 1)) img/s\(wait)\(isBest ? "  * best" : "")"
+            + "\(Self.fixed(e.imagesPerSecond, 1)) img/s\(wait)\(e.cachedFeatures == true ? "  (cached features)" : "")"
+            + (isBest ? "  * best" : "")
     }
 
     // MARK: Terminal

@@ -61,13 +61,13 @@ enum TrainingFixtures {
 
     /// A new session over `data` with `options`, in a new run folder.
     static func start(
-        data: String, options: TrainingOptions, weights: String? = nil, run: String? = nil
+        data: String, options: TrainingOptions, weights: String? = nil, run: String? = nil, cacheFeatures: Bool = true
     ) throws -> TrainingSession {
         let pretrained = try PretrainedWeights.file(weights ?? self.weights())
         let strategy = TrainingStrategy(argument: options.strategy)!
         return try TrainingSession.start(
             run: RunDirectory(path: run ?? temporaryFolder("run") + "/run"), options: options, weights: pretrained,
             data: TrainingData(folder: data, validationSplit: options.validationSplit, seed: options.seed),
-            preprocessing: pretrained.preprocessing.resized(to: 32), strategy: strategy)
+            preprocessing: pretrained.preprocessing.resized(to: 32), strategy: strategy, cacheFeatures: cacheFeatures)
     }
 }

@@ -106,6 +106,13 @@ public final class ResNet: Module {
     }
 
     public override func forward(_ x: Tensor) -> Tensor {
+        fc(features(x))
+    }
+
+    /// Everything below `fc`: the stem, the four stages, average pooling and flatten - the input of `fc`
+    /// (`torch.flatten(model.avgpool(...), 1)` in torchvision's `_forward_impl`). Shape: `[N, 3, H, W]` ->
+    /// `[N, numFeatures]`.
+    public func features(_ x: Tensor) -> Tensor {
         // In evaluation-mode inference the stem's conv -> bn -> relu runs as one fused convolution (``EvalFusion``).
         var x = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
         x = maxpool(x)
@@ -116,9 +123,7 @@ public final class ResNet: Module {
         x = layer4(x)
 
         x = avgpool(x)
-        x = x.flatten(startDim: 1)
-        x = fc(x)
-        return x
+        return x.flatten(startDim: 1)
     }
 }
 

@@ -53,7 +53,8 @@ extension TrainingSession {
                 epoch: number, trainLoss: training.loss, trainAccuracy: training.accuracy,
                 validationLoss: validationLoss, validationAccuracy: validationAccuracy,
                 learningRates: learningRates, seconds: TrainingSession.seconds(since: start),
-                imagesPerSecond: training.imagesPerSecond, dataWaitSeconds: training.waitSeconds)
+                imagesPerSecond: training.imagesPerSecond, dataWaitSeconds: training.waitSeconds,
+                cachedFeatures: training.cached ? true : nil)
             let isBest = earlyStopping.record(epoch: number, accuracy: validationAccuracy, loss: validationLoss)
             manifest.epochs.append(epoch)
             nextEpoch = number
@@ -75,33 +76,48 @@ extension TrainingSession {
         return manifest
     }
 
-    /// One pass over the training batches: forward, cross-entropy, backward, optimizer step, zero the gradients.
+    /// One pass over the training batches: forward, cross-entropy, backward, optimizer step, zero the gradients;
+    /// with ``trainFeatures`` complete, fc alone on the cached features (`cached` in the result).
     private func trainOneEpoch(
         number: Int, events: (TrainingEvent) -> Void
-    ) throws -> (loss: Double, accuracy: Double, imagesPerSecond: Double, waitSeconds: Double) {
+    ) throws -> (loss: Double, accuracy: Double, imagesPerSecond: Double, waitSeconds: Double, cached: Bool) {
         strategy.enterTrainingMode(model)
         trainLoader.epoch = number - 1
-        var iterator = trainLoader.makeIterator()
+        // The cached features stand in for the backbone only while nothing below fc can change them.
+        let cache =
+            FeatureCache.obstacle(model: model, augmented: manifest.options.augment) == nil ? trainFeatures : nil
+        let fromCache = cache?.isComplete ?? false
+        let features = cache?.makeIterator()
+        var iterator = features == nil ? trainLoader.makeIterator() : nil
         let start = DispatchTime.now().uptimeNanoseconds
         var (lossSum, correct, images, batch, waitSeconds) = (0.0, 0, 0, 0, 0.0)
         while true {
             try checkInterruption("in epoch \(number), after \(batch) of \(trainLoader.count) batches")
             let waitStart = DispatchTime.now().uptimeNanoseconds
-            guard let result = iterator.next() else { break }
-            waitSeconds += TrainingSession.seconds(since: waitStart)
-            let loaded = try result.get()
+            let logits: Tensor
+            let labels: [Int]
+            if let features {
+                guard let result = features.next() else { break }
+                let cached = try result.get()
+                waitSeconds += cached.waitSeconds
+                (logits, labels) = (model.fc(cached.features), cached.labels)
+            } else {
+                guard let result = iterator?.next() else { break }
+                waitSeconds += TrainingSession.seconds(since: waitStart)
+                let loaded = try result.get()
+                (logits, labels) = (model(loaded.images), loaded.labels)
+            }
             batch += 1
-            let logits = model(loaded.images)
-            let loss = crossEntropy(logits, target: loaded.labels)
+            let loss = crossEntropy(logits, target: labels)
             let value = loss.item()
             guard value.isFinite else { try stopDiverged(epoch: number, batch: batch, loss: value, during: nil) }
             loss.backward()
             optimizer.step()
             optimizer.zeroGrad()
             let predictions = Trainer.argmaxRows(logits)
-            correct += zip(predictions, loaded.labels).filter { $0 == $1 }.count
-            lossSum += Double(value) * Double(loaded.labels.count)
-            images += loaded.labels.count
+            correct += zip(predictions, labels).filter { $0 == $1 }.count
+            lossSum += Double(value) * Double(labels.count)
+            images += labels.count
             events(
                 .batch(
                     BatchProgress(
@@ -116,7 +132,8 @@ extension TrainingSession {
                 path: manifest.options.data, reason: "every training image of epoch \(number) was skipped")
         }
         return (
-            lossSum / Double(images), Double(correct) / Double(images), Double(images) / seconds, waitSeconds
+            lossSum / Double(images), Double(correct) / Double(images), Double(images) / seconds, waitSeconds,
+            fromCache
         )
     }
 
@@ -124,14 +141,29 @@ extension TrainingSession {
     private func validate() throws -> (loss: Double, accuracy: Double) {
         model.eval()
         var (lossSum, correct, images) = (0.0, 0, 0)
-        for result in validationLoader {
+        let model = self.model
+        let batches: AnyIterator<Result<(logits: Tensor, labels: [Int]), any Error>>
+        if let validationFeatures {
+            let features = validationFeatures.makeIterator()
+            batches = AnyIterator {
+                features.next().map { result in
+                    result.map { batch in (noGrad { model.fc(batch.features) }, batch.labels) }
+                }
+            }
+        } else {
+            var loaded = validationLoader.makeIterator()
+            batches = AnyIterator {
+                loaded.next().map { result in result.map { batch in (noGrad { model(batch.images) }, batch.labels) } }
+            }
+        }
+        while true {
             try checkInterruption("while validating epoch \(nextEpoch + 1)")
-            let batch = try result.get()
-            let logits = noGrad { model(batch.images) }
-            let loss = noGrad { crossEntropy(logits, target: batch.labels) }.item()
-            lossSum += Double(loss) * Double(batch.labels.count)
-            correct += zip(Trainer.argmaxRows(logits), batch.labels).filter { $0 == $1 }.count
-            images += batch.labels.count
+            guard let result = batches.next() else { break }
+            let (logits, labels) = try result.get()
+            let loss = noGrad { crossEntropy(logits, target: labels) }.item()
+            lossSum += Double(loss) * Double(labels.count)
+            correct += zip(Trainer.argmaxRows(logits), labels).filter { $0 == $1 }.count
+            images += labels.count
         }
         guard images > 0 else {
             throw TrainingError.dataLayout(

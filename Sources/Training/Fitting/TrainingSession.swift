@@ -36,10 +36,17 @@ public final class TrainingSession {
     var savedEpoch = 0
     /// The `stopRequested` of the ``fit(upTo:stopRequested:_:)`` in progress.
     var stopRequested: () -> Bool = { false }
+    /// The training images' backbone features, computed in the first epoch and reused after it, when nothing below
+    /// `fc` trains or runs in train mode and the images are not augmented (``FeatureCache/obstacle(model:augmented:)``).
+    public let trainFeatures: FeatureCache?
+    /// The validation images' backbone features, cached whenever nothing below `fc` changes during training.
+    public let validationFeatures: FeatureCache?
+    /// Why the training images' features are recomputed every epoch, nil when they are cached.
+    public let featureCacheObstacle: String?
 
     init(
         run: RunDirectory, manifest: RunManifest, model: ResNet, strategy: TrainingStrategy, data: TrainingData,
-        state: TrainingState?
+        state: TrainingState?, cacheFeatures: Bool
     ) throws {
         let options = manifest.options
         self.run = run
@@ -67,21 +74,50 @@ public final class TrainingSession {
             data.validation, batchSize: options.batchSize, transform: preprocessing.evaluationTransform,
             skipBadFiles: options.skipBadFiles)
         self.warnings = warnings
+        strategy.enterTrainingMode(model)
+        let frozen =
+            cacheFeatures ? FeatureCache.obstacle(model: model, augmented: false) : "--no-feature-cache"
+        featureCacheObstacle = frozen ?? FeatureCache.obstacle(model: model, augmented: options.augment)
+        trainFeatures = featureCacheObstacle == nil ? FeatureCache(model: model, loader: trainLoader) : nil
+        validationFeatures = frozen == nil ? FeatureCache(model: model, loader: validationLoader) : nil
         if let state {
             try restore(state)
         }
+    }
+
+    /// What is cached, for the log: `features: ... cached ...: 300 training + 100 validation images x 512 floats =
+    /// 0.8 MB`, or why the features are recomputed every epoch.
+    public var featureCaching: String {
+        let width = model.numFeatures
+        guard let validationFeatures else {
+            return "features: recomputed every epoch (\(featureCacheObstacle ?? ""))"
+        }
+        let validationImages = validationFeatures.loader.dataset.count
+        guard let trainFeatures else {
+            return "features: the validation images' are cached after the first validation ("
+                + FeatureCache.describe(images: validationImages, numFeatures: width) + "); the training images' are "
+                + "recomputed every epoch (\(featureCacheObstacle ?? ""))"
+        }
+        let trainImages = trainFeatures.loader.dataset.count
+        let bytes = trainFeatures.expectedByteCount + validationFeatures.expectedByteCount
+        return "features: the frozen backbone (eval mode, no augmentation) runs in epoch 1 only; its features are "
+            + "cached and later epochs train only fc on them: \(trainImages) training + \(validationImages) "
+            + "validation images x \(width) floats = \(String(format: "%.1f", Double(bytes) / 1_048_576)) MB"
     }
 
     // MARK: Starting and resuming
 
     /// A new run in `run`: the model from `weights` with a head for `data`'s classes, and `run.json` written.
     ///
-    /// - Parameter overwrite: replace a run already in the folder (its checkpoints are deleted first).
+    /// - Parameters:
+    ///   - overwrite: replace a run already in the folder (its checkpoints are deleted first).
+    ///   - cacheFeatures: cache the frozen backbone's features where they cannot change (``trainFeatures``);
+    ///     false recomputes them every epoch, as PyTorch's plain loop does.
     /// - Throws: ``TrainingError/outputExists(path:reason:)`` when the folder holds a run (without `overwrite`) or
     ///   other files; the weights' and the data's errors; ``TrainingError/saveFailed(path:reason:kept:)``.
     public static func start(
         run: RunDirectory, options: TrainingOptions, weights: PretrainedWeights, data: TrainingData,
-        preprocessing: Preprocessing, strategy: TrainingStrategy, overwrite: Bool = false
+        preprocessing: Preprocessing, strategy: TrainingStrategy, overwrite: Bool = false, cacheFeatures: Bool = true
     ) throws -> TrainingSession {
         let model = try weights.makeModel(classCount: data.classes.count, seed: options.seed)
         if let problem = strategy.blockCountError(for: model) {
@@ -105,19 +141,21 @@ public final class TrainingSession {
             classes: data.classes, preprocessing: preprocessing, options: options, split: data.split,
             trainImages: data.train.count, validationImages: data.validation.count)
         let session = try TrainingSession(
-            run: run, manifest: manifest, model: model, strategy: strategy, data: data, state: nil)
+            run: run, manifest: manifest, model: model, strategy: strategy, data: data, state: nil,
+            cacheFeatures: cacheFeatures)
         try session.writeManifest()
         return session
     }
 
     /// Continues the run in `run` from its `last.safetensors`, on `data` (which must have the run's classes), for
     /// `epochs` epochs in all (the run's own number by default; more to train further); `skipBadFiles` changes
-    /// whether undecodable images are left out.
+    /// whether undecodable images are left out; `cacheFeatures` as for ``start(run:options:weights:data:preprocessing:strategy:overwrite:cacheFeatures:)``.
     ///
     /// - Throws: ``RunError`` for a missing or foreign `run.json`; ``TrainingError`` naming the file when there is
     ///   nothing to resume, the state is from another version, or the data's classes differ from the run's.
     public static func resume(
-        run: RunDirectory, data: TrainingData, epochs: Int? = nil, skipBadFiles: Bool? = nil
+        run: RunDirectory, data: TrainingData, epochs: Int? = nil, skipBadFiles: Bool? = nil,
+        cacheFeatures: Bool = true
     ) throws -> TrainingSession {
         var manifest = try run.readManifest()
         if let skipBadFiles { manifest.options.skipBadFiles = skipBadFiles }
@@ -167,7 +205,8 @@ public final class TrainingSession {
         manifest.status = .running
         manifest.message = nil
         return try TrainingSession(
-            run: run, manifest: manifest, model: model, strategy: strategy, data: data, state: state)
+            run: run, manifest: manifest, model: model, strategy: strategy, data: data, state: state,
+            cacheFeatures: cacheFeatures)
     }
 
     /// Puts the optimizer, the scheduler, the early-stopping record and the history where `state` left them.

@@ -69,11 +69,13 @@ public struct RunManifest: Codable, Equatable, Sendable {
         public var imagesPerSecond: Double
         /// Seconds of the training pass spent waiting for the data loader (near 0 when loading keeps up).
         public var dataWaitSeconds: Double?
+        /// True when the epoch trained fc alone on the frozen backbone's cached features (``FeatureCache``).
+        public var cachedFeatures: Bool?
 
         public init(
             epoch: Int, trainLoss: Double, trainAccuracy: Double, validationLoss: Double,
             validationAccuracy: Double, learningRates: [Double], seconds: Double, imagesPerSecond: Double,
-            dataWaitSeconds: Double? = nil
+            dataWaitSeconds: Double? = nil, cachedFeatures: Bool? = nil
         ) {
             self.epoch = epoch
             self.trainLoss = trainLoss
@@ -84,6 +86,7 @@ public struct RunManifest: Codable, Equatable, Sendable {
             self.seconds = seconds
             self.imagesPerSecond = imagesPerSecond
             self.dataWaitSeconds = dataWaitSeconds
+            self.cachedFeatures = cachedFeatures
         }
     }
 
