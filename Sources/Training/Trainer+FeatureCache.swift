@@ -16,28 +16,14 @@ extension Trainer {
         loss: (Tensor, [Int]) -> Tensor = { crossEntropy($0, target: $1) },
         log: (Epoch) -> Void = { _ in }
     ) throws -> [Epoch] {
-        var history: [Epoch] = []
-        for epoch in 0..<epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
+        try runEpochs(epochs, optimizer: optimizer, log: log) { step in
             prepareEpoch(model)
             let obstacle = FeatureCache.obstacle(model: model, augmented: false)
             require(obstacle == nil, "Trainer.fit(features:): cannot reuse cached features: \(obstacle ?? "")")
-            var total = 0.0
-            var count = 0
             for result in IteratorSequence(features.makeIterator()) {
                 let batch = try result.get()
-                let value = loss(model.fc(batch.features), batch.labels)
-                value.backward()
-                optimizer.step()
-                optimizer.zeroGrad()
-                total += Double(value.item()) * Double(batch.labels.count)
-                count += batch.labels.count
+                step(loss(model.fc(batch.features), batch.labels), batch.labels.count)
             }
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let report = Epoch(index: epoch + 1, meanLoss: count == 0 ? 0 : total / Double(count), seconds: seconds)
-            history.append(report)
-            log(report)
         }
-        return history
     }
 }

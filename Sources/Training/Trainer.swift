@@ -27,23 +27,36 @@ public enum Trainer {
         loss: (Tensor, [Int]) -> Tensor = { crossEntropy($0, target: $1) },
         log: (Epoch) -> Void = { _ in }
     ) throws -> [Epoch] where Loader.Element == Result<Batch, any Error> {
-        var history: [Epoch] = []
-        for epoch in 0..<epochs {
-            let start = DispatchTime.now().uptimeNanoseconds
+        try runEpochs(epochs, optimizer: optimizer, log: log) { step in
             prepareEpoch(model)
-            var total = 0.0
-            var count = 0
             for result in train {
                 let batch = try result.get()
-                let value = loss(model(batch.images), batch.labels)
+                step(loss(model(batch.images), batch.labels), batch.labels.count)
+            }
+        }
+    }
+
+    /// The epoch loop every `fit` shares: per epoch, `epoch` runs its batches, handing each batch's mean loss and
+    /// sample count to `step`, which runs `loss.backward()`, `optimizer.step()` and `optimizer.zeroGrad()` and adds
+    /// the loss to the epoch's mean; the epoch's time includes all of `epoch`.
+    static func runEpochs(
+        _ epochs: Int, optimizer: some Optimizer, log: (Epoch) -> Void,
+        epoch: (_ step: (_ loss: Tensor, _ samples: Int) -> Void) throws -> Void
+    ) throws -> [Epoch] {
+        var history: [Epoch] = []
+        for index in 0..<epochs {
+            let start = DispatchTime.now().uptimeNanoseconds
+            var total = 0.0
+            var count = 0
+            try epoch { value, samples in
                 value.backward()
                 optimizer.step()
                 optimizer.zeroGrad()
-                total += Double(value.item()) * Double(batch.labels.count)
-                count += batch.labels.count
+                total += Double(value.item()) * Double(samples)
+                count += samples
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let report = Epoch(index: epoch + 1, meanLoss: count == 0 ? 0 : total / Double(count), seconds: seconds)
+            let report = Epoch(index: index + 1, meanLoss: count == 0 ? 0 : total / Double(count), seconds: seconds)
             history.append(report)
             log(report)
         }

@@ -142,6 +142,27 @@ struct BaselineComparisonTests {
         #expect(forced.differences(from: S.machine).isEmpty)
     }
 
+    @Test("on oneDNN the OpenBLAS core is not part of the machine kind; on the reference backend it is")
+    func blasCoreFollowsTheBackend() {
+        var oneDNN = S.machine
+        oneDNN.gemmBackend = "onednn"
+        var oneDNNHaswell = oneDNN
+        oneDNNHaswell.blasCore = "Haswell"
+        #expect(oneDNN.differences(from: oneDNNHaswell).isEmpty)
+        var reference = S.machine
+        reference.gemmBackend = "reference"
+        var referenceHaswell = reference
+        referenceHaswell.blasCore = "Haswell"
+        #expect(reference.differences(from: referenceHaswell) == ["BLAS core: Cooperlake here, Haswell there"])
+        #expect(
+            oneDNN.differences(from: referenceHaswell)
+                == ["GEMM backend: onednn here, reference there", "BLAS core: Cooperlake here, Haswell there"])
+        // A file that predates the field: its BLAS core still counts.
+        var unrecorded = S.machine
+        unrecorded.blasCore = "Haswell"
+        #expect(oneDNN.differences(from: unrecorded) == ["BLAS core: Cooperlake here, Haswell there"])
+    }
+
     @Test("peak RSS beyond its band and different repeats are reported")
     func residentAndSettings() throws {
         let current = S.record(peakResident: 700, repeats: 3)

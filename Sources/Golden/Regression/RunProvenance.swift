@@ -19,10 +19,12 @@ public struct RunProvenance: Sendable, Codable, Equatable {
         public var openblasCoretype: String?
         /// Threads the kernels use (`WORKBENCH_THREADS` or the cores).
         public var threads: Int
+        /// The GEMM backend (``KernelBackend``'s raw value, `onednn` or `reference`); nil in files that predate it.
+        public var gemmBackend: String?
 
         public init(
             cpuModel: String, cpuFlags: [String], cores: Int, blasCore: String, openblasCoretype: String?,
-            threads: Int
+            threads: Int, gemmBackend: String? = nil
         ) {
             self.cpuModel = cpuModel
             self.cpuFlags = cpuFlags
@@ -30,10 +32,16 @@ public struct RunProvenance: Sendable, Codable, Equatable {
             self.blasCore = blasCore
             self.openblasCoretype = openblasCoretype
             self.threads = threads
+            self.gemmBackend = gemmBackend
         }
 
+        /// Whether OpenBLAS's core decides this machine's speed: on the reference backend, or when the backend is
+        /// not recorded (files that predate the field). On oneDNN, which dispatches on the CPU itself, it does not.
+        var blasCoreMatters: Bool { gemmBackend != KernelBackend.oneDNN.rawValue }
+
         /// The fields in which `other` is another machine kind, e.g. `BLAS core: Cooperlake here, Haswell there`
-        /// (the `OPENBLAS_CORETYPE` variable itself does not count: the core it leads to does).
+        /// (the `OPENBLAS_CORETYPE` variable itself does not count: the core it leads to does, and only when a side
+        /// computes its GEMMs with OpenBLAS).
         public func differences(from other: Machine, here: String = "here", there: String = "there") -> [String] {
             var result: [String] = []
             func check(_ name: String, _ mine: String, _ theirs: String) {
@@ -42,7 +50,8 @@ public struct RunProvenance: Sendable, Codable, Equatable {
             check("CPU model", cpuModel, other.cpuModel)
             check("CPU flags", cpuFlags.joined(separator: " "), other.cpuFlags.joined(separator: " "))
             check("cores", "\(cores)", "\(other.cores)")
-            check("BLAS core", blasCore, other.blasCore)
+            if let mine = gemmBackend, let theirs = other.gemmBackend { check("GEMM backend", mine, theirs) }
+            if blasCoreMatters || other.blasCoreMatters { check("BLAS core", blasCore, other.blasCore) }
             check("threads", "\(threads)", "\(other.threads)")
             return result
         }
@@ -85,7 +94,7 @@ public struct RunProvenance: Sendable, Codable, Equatable {
             cpuModel: model, cpuFlags: kernelFlags.filter(flags.contains),
             cores: ProcessInfo.processInfo.activeProcessorCount, blasCore: BLASThreading.coreName,
             openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
-            threads: BLASThreading.threads)
+            threads: BLASThreading.threads, gemmBackend: KernelBackend.selected.rawValue)
     }
 
     /// The lines `workbench regress` prints: engine commit, machine, CPU flags, BLAS core, threads.
