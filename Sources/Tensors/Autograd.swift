@@ -25,8 +25,10 @@ final class Node {
     var needsGrad: [Bool] { edges.map { $0 != nil } }
     /// Freed after the first backward pass, as `retain_graph=False` does.
     private var backwardFunction: Backward?
-    /// The tensors the closure reads, with their storage version when saved.
-    private let savedVersions: [(tensor: Tensor, version: Int)]
+    /// The tensors the closure reads, with their storage version when saved; released with the closure as soon as
+    /// this node's backward has run (PyTorch frees saved variables then, unless `retain_graph=True`), so that a
+    /// layer's saved activations are freed during the backward pass rather than when the whole graph goes.
+    private var savedVersions: [(tensor: Tensor, version: Int)]
 
     init(name: String, inputs: [Tensor?], saved: [Tensor?], backward: @escaping Backward) {
         self.name = name
@@ -43,11 +45,12 @@ final class Node {
     func apply(_ gradOutput: Tensor) -> [Tensor?] {
         guard let backwardFunction else {
             fatalError(
-                "Trying to backward through \(name) a second time: its saved tensors were freed by the first backward()"
-            )
+                "Trying to backward through the graph a second time (or directly access saved tensors after they "
+                    + "have already been freed): \(name)'s saved tensors were freed by the first backward()")
         }
-        self.backwardFunction = nil
-        for (tensor, version) in savedVersions where tensor.storage.version != version {
+        let saved = savedVersions
+        (self.backwardFunction, savedVersions) = (nil, [])
+        for (tensor, version) in saved where tensor.storage.version != version {
             fatalError(
                 "one of the tensors needed for gradient computation has been modified by an inplace "
                     + "operation: a tensor of shape \(tensor.shape) saved by \(name) is at version "

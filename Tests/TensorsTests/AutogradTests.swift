@@ -1,3 +1,4 @@
+import Kernels
 import Tensors
 import Testing
 
@@ -71,6 +72,45 @@ struct AutogradTests {
         #expect(!d.requiresGrad)
         d.withUnsafeMutableBufferPointer { $0[0] = 10 }
         #expect(y.toArray() == [10, 4])
+    }
+}
+
+@Suite("Saved tensors")
+struct SavedTensorTests {
+    @Test("backward() frees each node's saved tensors once its backward has run, while the loss and graph live")
+    func savedTensorsFreedByBackward() async {
+        // Counted in a process of its own, where no other test allocates at the same time.
+        await #expect(processExitsWith: .success) {
+            let count = 1 << 20
+            let x = Tensor.ones([count], requiresGrad: true)
+            let start = AllocationStatistics.snapshot().liveBytes
+            // Each relu saves its output (ReLU's backward needs only that): two tensors of `count` floats.
+            let loss = relu(relu(x * 2)).sum()
+            let forward = AllocationStatistics.snapshot().liveBytes - start
+            loss.backward()
+            let after = AllocationStatistics.snapshot().liveBytes - start
+            let (tensorBytes, gradBytes) = (count * 4, x.grad!.count * 4)
+            guard forward >= 2 * tensorBytes else {
+                fatalError("forward holds \(forward) bytes, expected two saved outputs")
+            }
+            // Left after backward: x.grad and the 0-d loss; a saved output still held would be 4 MiB more.
+            guard after < gradBytes + tensorBytes else {
+                fatalError("\(after) bytes live after backward with the loss alive; x.grad is \(gradBytes)")
+            }
+            withExtendedLifetime(loss) {}
+        }
+    }
+
+    @Test("a second backward through the same graph is refused with PyTorch's error")
+    func secondBackward() async {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            let x = Tensor(shape: [2], values: [1, -2], requiresGrad: true)
+            let loss = relu(x).sum()
+            loss.backward()
+            loss.backward()
+        }
+        let message = String(decoding: result?.standardErrorContent ?? [], as: UTF8.self)
+        #expect(message.contains("Trying to backward through the graph a second time"))
     }
 }
 
