@@ -23,7 +23,8 @@ public enum HDF5ObjectKind: Hashable, Sendable, CustomStringConvertible {
 public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     /// Nothing exists at `file`.
     case fileNotFound(file: String)
-    /// `file` exists but is not an HDF5 file; `reason` says why (a directory, an empty file, no HDF5 signature).
+    /// `file` exists but is not a readable HDF5 file; `reason` says why (a directory, an empty file, no HDF5 signature,
+    /// truncated or damaged), naming the file's size in bytes where that is the clue.
     case notHDF5(file: String, reason: String)
     /// `file` could not be created; `reason` says why.
     case cannotCreate(file: String, reason: String)

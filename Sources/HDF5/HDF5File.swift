@@ -29,7 +29,8 @@ public final class HDF5File {
 
     /// Opens or creates the HDF5 file at `path`.
     ///
-    /// - Throws: `HDF5Error.fileNotFound`, `.notHDF5` (a directory, an empty or a non-HDF5 file) or
+    /// - Throws: `HDF5Error.fileNotFound`, `.notHDF5` (a directory, an empty, a non-HDF5, a truncated or a damaged
+    ///   file, the reason naming its size), `.libraryFailure` (read-write refused where read-only works) or
     ///   `.cannotCreate`.
     public init(path: String, mode: Mode = .readOnly) throws {
         self.path = path
@@ -80,13 +81,31 @@ public final class HDF5File {
             throw HDF5Error.notHDF5(file: path, reason: "the file is empty")
         }
         guard H5Fis_hdf5(path) > 0 else {
-            throw HDF5Error.notHDF5(file: path, reason: "no HDF5 signature found (or the file is unreadable)")
+            let size = size.map { "in its \($0) bytes " } ?? ""
+            throw HDF5Error.notHDF5(
+                file: path,
+                reason: HDF5Superblock.truncation(ofFileAt: path)
+                    ?? "no HDF5 signature found \(size)(or the file is unreadable)")
         }
         let flags = mode == .readOnly ? shim_H5F_ACC_RDONLY() : shim_H5F_ACC_RDWR()
         let id = H5Fopen(path, flags, HDF5Library.defaultProperties)
         guard id >= 0 else {
-            throw HDF5Error.libraryFailure(
-                file: path, path: "/", operation: mode == .readOnly ? "opening read-only" : "opening read-write")
+            if let truncation = HDF5Superblock.truncation(ofFileAt: path) {
+                throw HDF5Error.notHDF5(file: path, reason: truncation)
+            }
+            if mode == .readWrite,
+                case let readOnly = H5Fopen(path, shim_H5F_ACC_RDONLY(), HDF5Library.defaultProperties),
+                readOnly >= 0
+            {
+                H5Fclose(readOnly)
+                throw HDF5Error.libraryFailure(
+                    file: path, path: "/", operation: "opening read-write (no write permission, or the file is locked)")
+            }
+            let size = size.map { "\($0) bytes, " } ?? ""
+            throw HDF5Error.notHDF5(
+                file: path,
+                reason: "it starts with an HDF5 superblock (\(size)as long as the superblock says) but libhdf5 "
+                    + "cannot open it: it is damaged, or locked by a process writing it")
         }
         return id
     }

@@ -41,7 +41,7 @@ struct HDF5ErrorTests {
         try withTemporaryFile(".txt") { path in
             try "just some text\n".write(toFile: path, atomically: true, encoding: .utf8)
             expectError(
-                .notHDF5(file: path, reason: "no HDF5 signature found (or the file is unreadable)"),
+                .notHDF5(file: path, reason: "no HDF5 signature found in its 15 bytes (or the file is unreadable)"),
                 mentions: [path, "not an HDF5 file"]
             ) { _ = try HDF5File(path: path) }
         }
