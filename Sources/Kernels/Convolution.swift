@@ -53,6 +53,12 @@ public enum Convolution {
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool = false,
         backend: KernelBackend = .selected, algorithm: ConvolutionAlgorithm = .automatic
     ) {
+        if usesSinglePixel(g, backend, algorithm) {
+            singlePixelForward(
+                input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace,
+                relu: relu, backend: backend)
+            return
+        }
         if usesPrimitive(.forward, g, backend, algorithm),
             primitiveForward(
                 input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace, relu: relu)
@@ -101,9 +107,16 @@ public enum Convolution {
                 }
             }
         }
+        epilogue(output, bias: bias, relu: relu, geometry: g)
+    }
+
+    /// The epilogue, one pass over the output `[N, O, Ho, Wo]`: `+ bias`, then `max(., 0)` with `relu` (NaN stays
+    /// NaN, as `torch.relu`); nothing without either.
+    static func epilogue(
+        _ output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, relu: Bool, geometry g: ConvGeometry
+    ) {
         guard bias != nil || relu else { return }
-        // The epilogue, one pass over the output: `+ bias`, then `max(., 0)` with `relu` (NaN stays NaN, as
-        // `torch.relu`).
+        let plane = g.outPlane
         parallelFor(g.batch * g.outChannels, grain: max(1, 32_768 / max(plane, 1))) { rows in
             for r in rows {
                 let row = output + r * plane
@@ -139,6 +152,12 @@ public enum Convolution {
                 }
                 gradBias[o] = Float(sum)
             }
+        }
+        if usesSinglePixel(g, backend, algorithm) {
+            singlePixelBackward(
+                gradOutput: gradOutput, input: input, weight: weight, gradInput: gradInput, gradWeight: gradWeight,
+                geometry: g, workspace: workspace, backend: backend)
+            return
         }
         var (gradInput, gradWeight) = (gradInput, gradWeight)
         if let target = gradInput, usesPrimitive(.backwardData, g, backend, algorithm),

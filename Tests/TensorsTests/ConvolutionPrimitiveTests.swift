@@ -118,6 +118,66 @@ struct ConvolutionPrimitiveTests {
         }
     }
 
+    @Test("1x1 input to 1x1 output (layer4 at 32x32): the single-tap GEMM against im2col + reference GEMM")
+    func singlePixel() {
+        let geometries = [
+            ConvGeometry(
+                batch: 5, inChannels: 24, height: 1, width: 1, outChannels: 20, kernelHeight: 3, kernelWidth: 3,
+                padH: 1, padW: 1),
+            ConvGeometry(
+                batch: 3, inChannels: 16, height: 1, width: 1, outChannels: 8, kernelHeight: 3, kernelWidth: 3,
+                strideH: 2, strideW: 2, padH: 1, padW: 1),
+            ConvGeometry(
+                batch: 2, inChannels: 7, height: 1, width: 1, outChannels: 9, kernelHeight: 1, kernelWidth: 3,
+                padH: 0, padW: 2),
+        ]
+        #expect(Convolution.singlePixelTap(geometries[2])! == (row: 0, column: 2))
+        let notSingle = ConvGeometry(
+            batch: 2, inChannels: 4, height: 2, width: 2, outChannels: 4, kernelHeight: 3, kernelWidth: 3, padH: 1,
+            padW: 1)
+        #expect(Convolution.singlePixelTap(notSingle) == nil, "a 2x2 input has more than one tap in the image")
+        // Sums of at most 24 products of magnitude <= 0.1 (forward, backward data) or 5 (weights) in another
+        // order: float32 rounding of a few ulps of values <= ~3, far below 1e-5; a wrong tap, transposition or
+        // zeroing is off by O(0.01) or NaN (the outputs start as NaN).
+        let tolerance = Tolerance(absolute: 1e-5, relative: 1e-5, reason: "float32 sums of <= 24 products reordered")
+        for (index, g) in geometries.enumerated() {
+            #expect(Convolution.singlePixelTap(g) != nil)
+            let x = PortableRandom(name: "single pixel x", seed: UInt64(index)).symmetric(
+                g.batch * g.inChannels, bound: 1)
+            let w = PortableRandom(name: "single pixel w", seed: UInt64(index)).symmetric(
+                g.outChannels * g.columnRows, bound: 0.1)
+            let bias = PortableRandom(name: "single pixel b", seed: UInt64(index)).symmetric(g.outChannels, bound: 0.5)
+            let gy = PortableRandom(name: "single pixel gy", seed: UInt64(index)).symmetric(
+                g.batch * g.outChannels, bound: 1)
+            func run(_ backend: KernelBackend, _ algorithm: ConvolutionAlgorithm, relu: Bool) -> [Tensor] {
+                let workspace = Workspace()
+                var (y, gx, gw) = (
+                    [Float](repeating: .nan, count: gy.count), [Float](repeating: .nan, count: x.count),
+                    [Float](repeating: .nan, count: w.count)
+                )
+                Convolution.forward(
+                    input: x, weight: w, bias: bias, output: &y, geometry: g, workspace: workspace, relu: relu,
+                    backend: backend, algorithm: algorithm)
+                Convolution.backward(
+                    gradOutput: gy, input: x, weight: w, gradInput: &gx, gradWeight: &gw, gradBias: nil, geometry: g,
+                    workspace: workspace, backend: backend, algorithm: algorithm)
+                return [
+                    Tensor(shape: [g.batch, g.outChannels, 1, 1], values: y),
+                    Tensor(shape: [g.batch, g.inChannels, 1, 1], values: gx),
+                    Tensor(shape: [g.outChannels, g.inChannels, g.kernelHeight, g.kernelWidth], values: gw),
+                ]
+            }
+            for relu in [false, true] {
+                for (name, (fast, reference)) in zip(
+                    ["output", "input gradient", "weight gradient"],
+                    zip(run(.oneDNN, .automatic, relu: relu), run(.reference, .gemm, relu: relu)))
+                {
+                    expectClose(fast, reference, "single pixel \(index) \(name), relu \(relu)", tolerance: tolerance)
+                }
+            }
+        }
+    }
+
     @Test("a wrong padding and dilation (same shapes) on the primitive fails the op tolerance")
     func wrongSettingFails() throws {
         let c = try Case("conv2d_3x3_pad1_b3_c5_o7_7x9")
