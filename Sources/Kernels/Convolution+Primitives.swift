@@ -50,11 +50,27 @@ extension Convolution {
     }
 
     /// Reorders the weights once for every part whose primitive wants the same layout as the first's; returns the
-    /// prepared map and the floats it used at the start of `scratch`.
+    /// prepared map and the floats it used at the start of `scratch`. With `cache`, every part's weights come from
+    /// (and are added to) the cache instead, and `scratch` is not used.
     static func prepareWeights(
         _ parts: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)],
-        _ weight: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>
+        _ weight: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>, cache: PreparedWeights? = nil
     ) -> (prepared: [[Int32: UnsafeMutableRawPointer]], floats: Int) {
+        if let cache {
+            let prepared = parts.map { part -> [Int32: UnsafeMutableRawPointer] in
+                guard let own = part.primitive.operands.first(where: { $0.argument == DNNLArgument.weights }),
+                    let reorder = own.reorder
+                else { return [:] }
+                let offset = part.channels.lowerBound * part.primitive.key.geometry.columnRows
+                let copy = cache.copy(layout: own.inner, offset: offset, floats: own.floats) { target in
+                    reorder.run(
+                        weight + offset, target,
+                        "weights of conv2d \(ConvolutionPrimitive.describe(part.primitive.key.geometry))")
+                }
+                return [DNNLArgument.weights: UnsafeMutableRawPointer(copy)]
+            }
+            return (prepared, 0)
+        }
         guard parts.count > 1, parts.allSatisfy({ $0.channels == parts[0].channels }),
             let first = parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights }),
             let reorder = first.reorder
@@ -71,16 +87,19 @@ extension Convolution {
     }
 
     /// `conv2d(input, weight, bias)` [`relu`] on primitives; false when oneDNN does not implement the shape.
+    /// `prepared` holds (or receives) the weights in the primitives' layouts (``PreparedWeights``).
     static func primitiveForward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool
+        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool,
+        prepared cache: PreparedWeights? = nil
     ) -> Bool {
         guard let parts = primitives(g, .forward, bias: bias != nil, relu: relu) else { return false }
         let weightsFloats =
-            parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
+            cache != nil
+            ? 0 : parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
         let perPart = parts.map(\.primitive.workspaceFloats).max() ?? 0
         let scratch = workspace.reserve(weightsFloats + parts.count * perPart)
-        let (prepared, _) = prepareWeights(parts, weight, scratch)
+        let (prepared, _) = prepareWeights(parts, weight, scratch, cache: cache)
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
         parallelChunks(parts.count, chunks: parts.count) { index, _ in
             let (images, channels, primitive) = parts[index]

@@ -48,10 +48,15 @@ public enum Convolution {
 
     /// Writes `conv2d(input, weight, bias)` into `output`, or `relu(conv2d(input, weight, bias))` with `relu`
     /// (applied in the same pass over the output as the bias).
+    ///
+    /// `prepared`: for weights that will not change before the next call (frozen, or folded for inference), the
+    /// cache of their reordered copies (``PreparedWeights``); the oneDNN primitive path then reorders them once
+    /// instead of on every call. The caller must drop it when the weights change.
     public static func forward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool = false,
-        backend: KernelBackend = .selected, algorithm: ConvolutionAlgorithm = .automatic
+        backend: KernelBackend = .selected, algorithm: ConvolutionAlgorithm = .automatic,
+        prepared: PreparedWeights? = nil
     ) {
         if usesSinglePixel(g, backend, algorithm) {
             singlePixelForward(
@@ -61,7 +66,8 @@ public enum Convolution {
         }
         if usesPrimitive(.forward, g, backend, algorithm),
             primitiveForward(
-                input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace, relu: relu)
+                input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace, relu: relu,
+                prepared: prepared)
         {
             return
         }

@@ -31,7 +31,7 @@ public enum EvalFusion {
         return conv2dBatchNormEval(
             x, weight: conv.weight, bias: conv.bias, stride: conv.stride, padding: conv.padding,
             dilation: conv.dilation, groups: conv.groups, runningMean: mean, runningVar: variance,
-            bnWeight: bn.weight, bnBias: bn.bias, eps: bn.eps, relu: relu)
+            bnWeight: bn.weight, bnBias: bn.bias, eps: bn.eps, relu: relu, folding: conv.evalFolding)
     }
 
     /// A shortcut `Sequential(Conv2d, BatchNorm2d)` (torchvision's `downsample`) fused when allowed, else nil.

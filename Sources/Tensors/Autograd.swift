@@ -162,6 +162,7 @@ extension Tensor {
             require(
                 grad.shape == shape,
                 "the .grad of a tensor of shape \(shape) has shape \(grad.shape); cannot accumulate into it")
+            grad.storage.version += 1
             Elementwise.accumulate(gradient.pointer, into: grad.pointer, count: count)
         } else {
             grad = gradient.copy()

@@ -96,3 +96,56 @@ struct EvalFusionTests {
         #expect(model.bn1.runningMean!.toArray() != before)
     }
 }
+
+/// Bit-for-bit equality, without printing both tensors when it fails.
+enum PreparedBits {
+    static func same(_ a: Tensor, _ b: Tensor) -> Bool { a.toArray() == b.toArray() }
+}
+
+/// The folded weights an eval-mode layer keeps between inference calls (``ConvBatchNormFolding``) follow every
+/// change of what they were folded from.
+@Suite("Eval-mode fusion: kept folds follow their sources")
+struct EvalFoldingCacheTests {
+    static func check(
+        _ model: Module, _ x: Tensor, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+    )
+        -> Tensor
+    {
+        let fused = noGrad { model(x) }
+        let chain = EvalFusion.disabled { noGrad { model(x) } }
+        expectClose(
+            fused, chain, what, tolerance: EvalFusionTests.tolerance(for: chain), sourceLocation: sourceLocation)
+        return fused
+    }
+
+    @Test("a second call reuses the fold; weight, batch-norm and running-statistics changes refold", arguments: [1, 3])
+    func followsChanges(batch: Int) {
+        let model = resnet18(numClasses: 5, baseChannels: 16)
+        EvalFusionTests.randomizeBatchNorms(model)
+        _ = model.eval()
+        let x = Tensor(shape: [batch, 3, 48, 48], values: EvalFusionTests.values(batch * 3 * 48 * 48, seed: 11))
+        let first = Self.check(model, x, "first fused call")
+        let again = noGrad { model(x) }
+        #expect(PreparedBits.same(again, first), "the kept fold must give the same bits")
+
+        // An optimizer step writes parameters in place.
+        (model.layer1[0] as! BasicBlock).conv1.weight.withUnsafeMutableBufferPointer { w in
+            for i in w.indices { w[i] *= -1.5 }
+        }
+        let stepped = Self.check(model, x, "after an in-place conv weight change")
+        #expect(!PreparedBits.same(stepped, first), "the change must show")
+
+        // load_state_dict copies into the batch norm's parameters.
+        let bn = (model.layer2[1] as! BasicBlock).bn2
+        bn.bias!.assign(Tensor(shape: bn.bias!.shape, values: EvalFusionTests.values(bn.numFeatures, seed: 12)))
+        let loaded = Self.check(model, x, "after a batch-norm bias assign")
+        #expect(!PreparedBits.same(loaded, stepped), "the change must show")
+
+        // A train-mode forward updates the running statistics in place.
+        _ = model.train()
+        _ = noGrad { model(Tensor(shape: [2, 3, 48, 48], values: EvalFusionTests.values(2 * 3 * 48 * 48, seed: 13))) }
+        _ = model.eval()
+        let retrained = Self.check(model, x, "after a train-mode forward")
+        #expect(!PreparedBits.same(retrained, loaded), "the change must show")
+    }
+}

@@ -12,6 +12,9 @@ public final class Conv2d: Module, WeightedLayer {
     public let padding: IntPair
     public let dilation: IntPair
     public let groups: Int
+    /// The weights folded with the following batch norm for eval-mode inference (``EvalFusion``), kept while
+    /// neither changes; dropped by the next unfused forward.
+    let evalFolding = ConvBatchNormFolding()
 
     public init(
         inChannels: Int, outChannels: Int, kernelSize: IntPair, stride: IntPair = 1, padding: IntPair = 0,
@@ -35,7 +38,9 @@ public final class Conv2d: Module, WeightedLayer {
     }
 
     public override func forward(_ input: Tensor) -> Tensor {
-        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        if evalFolding.holdsResult { evalFolding.clear() }
+        return conv2d(
+            input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     }
 
     public override var extraDescription: String {

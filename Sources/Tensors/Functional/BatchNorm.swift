@@ -38,6 +38,9 @@ public func batchNorm(
         if let runningMean, let runningVar {
             let m = Double(momentum)
             let unbias = Double(n) / Double(n - 1)
+            // In place, as PyTorch's `running_mean.mul_(1 - m).add_(m * mean)`: a new version of each buffer.
+            runningMean.storage.version += 1
+            runningVar.storage.version += 1
             for c in 0..<channels {
                 runningMean.pointer[c] = Float(m * Double(mean.pointer[c]) + (1 - m) * Double(runningMean.pointer[c]))
                 runningVar.pointer[c] = Float(

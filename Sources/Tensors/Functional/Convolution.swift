@@ -12,9 +12,11 @@ public func conv2d(
     let geometry = conv2dGeometry(
         input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
     let output = Tensor.uninitialized([geometry.batch, geometry.outChannels, geometry.outHeight, geometry.outWidth])
+    // Weights that take no gradient (a frozen backbone) keep their reordered copies between calls.
     Convolution.forward(
         input: input.pointer, weight: weight.pointer, bias: bias?.pointer, output: output.pointer,
-        geometry: geometry, workspace: Workspaces.current)
+        geometry: geometry, workspace: Workspaces.current,
+        prepared: weight.requiresGrad ? nil : weight.preparedWeights())
     FLOPCounter.add(multiplyAdds: geometry.forwardMACs)
     let savedInput = input.detach()
     let savedWeight = weight.detach()
