@@ -41,6 +41,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     /// The attribute `name` of `object` is stored inconsistently (a string's length or heap reference that
     /// disagrees with the file); `reason` says how. libhdf5 is not asked to read it.
     case corruptAttribute(file: String, object: String, name: String, reason: String)
+    /// The attribute messages of `object` cannot all be decoded (a name whose stored length is not its length, ...);
+    /// `reason` says which and how. Its attributes are not listed: libhdf5 1.10.8 crashes listing them.
+    case corruptAttributeMessages(file: String, object: String, reason: String)
     /// The dataset holds `found` elements but the caller reads `expected` ones.
     case typeMismatch(file: String, dataset: String, expected: HDF5ElementType, found: HDF5ElementType)
     /// The dataset's shape `foundShape` does not have the rank the caller asked for.
@@ -74,6 +77,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
                 + "integer and float scalars and 1-d arrays, and scalar strings"
         case let .corruptAttribute(file, object, name, reason):
             return "HDF5 file '\(file)': attribute '\(name)' of '\(object)' is corrupt: \(reason)"
+        case let .corruptAttributeMessages(file, object, reason):
+            return "HDF5 file '\(file)': the attributes of '\(object)' are corrupt: \(reason)"
         case let .typeMismatch(file, dataset, expected, found):
             return "HDF5 file '\(file)': dataset '\(dataset)' holds \(found), expected \(expected)"
         case let .rankMismatch(file, dataset, expectedRank, foundShape):

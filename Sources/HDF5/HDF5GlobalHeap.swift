@@ -159,7 +159,7 @@ enum HDF5GlobalHeap {
     }
 
     /// `count` bytes of the open file `descriptor` from `offset`.
-    private static func read(_ descriptor: Int32, at offset: UInt64, count: Int) throws(Corruption) -> [UInt8] {
+    static func read(_ descriptor: Int32, at offset: UInt64, count: Int) throws(Corruption) -> [UInt8] {
         var bytes = [UInt8](repeating: 0, count: count)
         var done = 0
         while done < count {

@@ -23,7 +23,8 @@ extension HDF5Group {
     /// All attributes of the group or dataset at `object` (this group by default), by name
     /// (mirrors `dict(obj.attrs)`).
     ///
-    /// - Throws: `HDF5Error.notFound`, `.unsupportedAttribute` (for example a compound or 2-d attribute).
+    /// - Throws: `HDF5Error.notFound`, `.unsupportedAttribute` (for example a compound or 2-d attribute),
+    ///   `.corruptAttributeMessages`.
     public func attributes(of object: String = ".") throws -> [String: HDF5AttributeValue] {
         let target = resolve(object)
         return try HDF5Library.call {
@@ -82,7 +83,11 @@ extension HDF5Group {
     }
 
     /// The attribute names of the open object `id`, in name order.
+    ///
+    /// - Throws: `HDF5Error.corruptAttributeMessages` before `H5Aiterate2` when an attribute message does not decode
+    ///   (see ``HDF5AttributeMessages``), `.libraryFailure`.
     private func attributeNames(_ id: hid_t, at target: String) throws -> [String] {
+        try HDF5AttributeMessages.check(id, in: file, at: target)
         var names: [String] = []
         let status = withUnsafeMutablePointer(to: &names) { pointer in
             H5Aiterate2(

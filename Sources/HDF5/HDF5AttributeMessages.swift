@@ -1,0 +1,171 @@
+import CHDF5
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A check of an object's attribute messages made before `H5Aiterate2` lists them.
+///
+/// libhdf5 1.10.8 lists the attributes of an object header in compact storage (every h5py file but one with more
+/// than 8 attributes in the latest format) by first building a table of them: `H5A__compact_build_table` walks the
+/// attribute messages, decoding each (`H5O__attr_decode`), and grows the table by doubling, with the table's
+/// `nattrs` holding its capacity until the walk ends, when it is corrected to the count. When one message does not
+/// decode - a name whose stored length is not its length, a bad version or flags, a datatype or dataspace that does
+/// not decode, data larger than the message - the walk fails with `nattrs` still the capacity, and
+/// `H5O_attr_iterate_real` releases the table with `H5A__attr_release_table`, which calls `H5A__close` on every one
+/// of the `nattrs` entries: the ones past the count were never written. Closing that garbage crashes (SEGV in
+/// `H5A__close`), or closes an attribute still cached in the object header, which then crashes `H5Fclose` when the
+/// metadata cache frees the header (`H5O__msg_free_real` -> `H5A__close`).
+///
+/// `H5Aexists` walks the same messages with the same decoder and no table, stopping only at a name that matches.
+/// Asked for a name of 65,536 bytes - longer than any stored name, whose length is a 16-bit count that includes the
+/// terminating NUL - it decodes every attribute message of a compact header and fails, harmlessly, where the table
+/// walk would fail. (Dense storage is listed by `H5A__dense_iterate` without such a table.) So a failing probe
+/// refuses the object before `H5Aiterate2`; the reason names the message when the object header, read from the
+/// file with `pread` and parsed as libhdf5 does (HDF5 file format spec, "Data Object Headers", "Attribute Message"),
+/// shows which name is inconsistent, and otherwise gives libhdf5's own innermost error.
+enum HDF5AttributeMessages {
+    /// A name no attribute message can hold: a stored name has at most 65,534 bytes before its NUL.
+    static let probeName = String(repeating: "?", count: 65_536)
+
+    /// Throws `HDF5Error.corruptAttributeMessages` when libhdf5 cannot decode every attribute message of the open
+    /// object `object` (at `target` in `file`). Callers hold the library lock.
+    static func check(_ object: hid_t, in file: HDF5File, at target: String) throws {
+        guard H5Aexists(object, probeName) < 0 else { return }
+        let library = innermostLibraryError()
+        var reason =
+            library.map { "libhdf5 cannot decode one of its attribute messages: \($0)" }
+            ?? "libhdf5 cannot decode one of its attribute messages"
+        var info = H5O_info_t()
+        if H5Oget_info2(object, &info, H5O_INFO_BASIC) >= 0, let layout = try? HDF5FileLayout(file),
+            let found = try? inconsistentName(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
+        {
+            reason = found
+        }
+        throw HDF5Error.corruptAttributeMessages(file: file.path, object: target, reason: reason)
+    }
+
+    /// The description of the innermost error on libhdf5's current error stack (where the failure was detected).
+    static func innermostLibraryError() -> String? {
+        var description: String?
+        withUnsafeMutablePointer(to: &description) { pointer in
+            _ = H5Ewalk2(
+                shim_H5E_DEFAULT(), H5E_WALK_UPWARD,
+                { _, error, context in
+                    let found = context!.assumingMemoryBound(to: String?.self)
+                    if found.pointee == nil, let text = error?.pointee.desc { found.pointee = String(cString: text) }
+                    return 0
+                }, pointer)
+        }
+        return description
+    }
+
+    /// The first attribute message in the object header at `address` (following its continuation chunks) whose
+    /// stored name length disagrees with its name - the bytes up to the first NUL inside the message - or whose
+    /// version libhdf5 does not know, as one clause; `nil` when every attribute message's name is consistent or the
+    /// header cannot be parsed (libhdf5 refused it for another reason).
+    static func inconsistentName(
+        inHeaderAt address: UInt64, layout: HDF5FileLayout, path: String
+    ) throws(HDF5GlobalHeap.Corruption) -> String? {
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { throw HDF5GlobalHeap.Corruption(reason: "the file cannot be read again") }
+        defer { close(descriptor) }
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { return nil }
+        let fileSize = UInt64(max(status.st_size, 0))
+        func bytes(at address: UInt64, count: UInt64) throws(HDF5GlobalHeap.Corruption) -> [UInt8]? {
+            let (offset, overflow) = layout.baseAddress.addingReportingOverflow(address)
+            guard !overflow, count <= 1 << 20, offset <= fileSize, count <= fileSize - offset else { return nil }
+            return try HDF5GlobalHeap.read(descriptor, at: offset, count: Int(count))
+        }
+        guard let prefix = try bytes(at: address, count: 16) else { return nil }
+        let version2 = prefix.starts(with: Array("OHDR".utf8))
+        // Chunks still to parse: address, where their messages start and end, and their bytes.
+        var chunks: [(address: UInt64, start: Int, end: Int, bytes: [UInt8])] = []
+        // Version 2 messages carry a 2-byte creation order when the header tracks it (bit 2 of its flags).
+        let creationOrder = version2 && prefix[5] & 0x04 != 0 ? 2 : 0
+        if version2 {
+            guard prefix[4] == 2 else { return nil }
+            let flags = prefix[5]
+            let sizeBytes = 1 << Int(flags & 0x03)
+            let sizeAt = 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
+            guard let head = try bytes(at: address, count: UInt64(sizeAt + sizeBytes)) else { return nil }
+            let size = HDF5GlobalHeap.littleEndian(head, at: sizeAt, size: sizeBytes)
+            let start = sizeAt + sizeBytes
+            guard let chunk = try bytes(at: address, count: UInt64(start) + size) else { return nil }
+            chunks.append((address, start, chunk.count, chunk))
+        } else {
+            guard prefix[0] == 1 else { return nil }
+            let size = HDF5GlobalHeap.littleEndian(prefix, at: 8, size: 4)
+            guard let chunk = try bytes(at: address, count: 16 + size) else { return nil }
+            chunks.append((address, 16, chunk.count, chunk))
+        }
+        var attribute = 0
+        var visited = 0
+        while !chunks.isEmpty, visited < 256 {
+            let chunk = chunks.removeFirst()
+            visited += 1
+            var position = chunk.start
+            let messageHeader = version2 ? 4 : 8
+            while position + messageHeader <= chunk.end {
+                let data = chunk.bytes
+                let type =
+                    version2 ? Int(data[position]) : Int(HDF5GlobalHeap.littleEndian(data, at: position, size: 2))
+                let size = Int(HDF5GlobalHeap.littleEndian(data, at: position + (version2 ? 1 : 2), size: 2))
+                let flags = data[position + (version2 ? 3 : 4)]
+                let dataStart = position + messageHeader + creationOrder
+                guard dataStart + size <= chunk.end else { break }
+                let message = Array(data[dataStart..<(dataStart + size)])
+                position = dataStart + size
+                switch type {
+                case 0x10 where message.count >= layout.addressSize + layout.lengthSize:
+                    // A continuation: the next chunk's address and length (signature and checksum included in v2).
+                    let next = HDF5GlobalHeap.littleEndian(message, at: 0, size: layout.addressSize)
+                    let length = HDF5GlobalHeap.littleEndian(message, at: layout.addressSize, size: layout.lengthSize)
+                    if let block = try bytes(at: next, count: length) {
+                        if version2 {
+                            guard block.count >= 8, block.starts(with: Array("OCHK".utf8)) else { continue }
+                            chunks.append((next, 4, block.count - 4, block))
+                        } else {
+                            chunks.append((next, 0, block.count, block))
+                        }
+                    }
+                case 0x0C where flags & 0x02 == 0:
+                    // An attribute message stored in place (not a shared-message reference).
+                    if let clause = nameClause(
+                        of: message, number: attribute, header: address, chunk: chunk.address)
+                    {
+                        return clause
+                    }
+                    attribute += 1
+                default:
+                    break
+                }
+            }
+        }
+        return nil
+    }
+
+    /// Why attribute message `number` (counting from 0) cannot be decoded by its version or name, or `nil`.
+    private static func nameClause(of message: [UInt8], number: Int, header: UInt64, chunk: UInt64) -> String? {
+        let at = "attribute message \(number) of the object header at address \(header)"
+        guard message.count >= 8 else { return "\(at) is \(message.count) bytes, shorter than its 8-byte start" }
+        let version = Int(message[0])
+        guard (1...3).contains(version) else { return "\(at) has version \(version) (libhdf5 reads 1 to 3)" }
+        let nameLength = Int(HDF5GlobalHeap.littleEndian(message, at: 2, size: 2))
+        let nameStart = version == 3 ? 9 : 8
+        let terminator = message[min(nameStart, message.count)...].firstIndex(of: 0)
+        guard let terminator else {
+            return "\(at) stores a \(nameLength)-byte name with no terminating NUL inside the message"
+        }
+        let name = String(decoding: message[nameStart..<terminator], as: UTF8.self)
+        let actual = terminator - nameStart + 1
+        guard actual == nameLength else {
+            return "\(at) (in the chunk at address \(chunk)) stores a name length of \(nameLength) bytes, but its "
+                + "name '\(name)' takes \(actual) with its terminating NUL"
+        }
+        return nil
+    }
+}
