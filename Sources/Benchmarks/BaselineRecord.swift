@@ -95,17 +95,21 @@ public struct BaselineRecord: Codable, Sendable, Equatable {
         public var allocations: Int
         public var allocatedBytes: Int
         public var peakLiveBytes: Int
+        /// Those allocations the float block pool could not serve (``Kernels/FloatBlockPool``; nil in files that
+        /// predate the pool). Reported, not compared: it depends on what ran before in the process.
+        public var systemAllocations: Int?
         /// Per module, phase and op: one profiled run per round.
         public var modules: [ModuleRecord]
 
         enum CodingKeys: String, CodingKey {
             case name, batch, size, benchmarkCase = "case", milliseconds, flops, allocations, allocatedBytes
-            case peakLiveBytes, modules
+            case peakLiveBytes, systemAllocations, modules
         }
 
         public init(
             name: String, batch: Int, size: Int, benchmarkCase: String, milliseconds: [Double], flops: Int,
-            allocations: Int, allocatedBytes: Int, peakLiveBytes: Int, modules: [ModuleRecord]
+            allocations: Int, allocatedBytes: Int, peakLiveBytes: Int, systemAllocations: Int? = nil,
+            modules: [ModuleRecord]
         ) {
             self.name = name
             self.batch = batch
@@ -116,6 +120,7 @@ public struct BaselineRecord: Codable, Sendable, Equatable {
             self.allocations = allocations
             self.allocatedBytes = allocatedBytes
             self.peakLiveBytes = peakLiveBytes
+            self.systemAllocations = systemAllocations
             self.modules = modules
         }
     }

@@ -88,6 +88,7 @@ public enum BaselineRecorder {
                 flops: counted[index].flops, allocations: counted[index].allocations.allocations,
                 allocatedBytes: counted[index].allocations.bytes,
                 peakLiveBytes: counted[index].allocations.peakLiveBytes,
+                systemAllocations: counted[index].allocations.systemAllocations,
                 modules: keys.map { key in
                     BaselineRecord.ModuleRecord(
                         module: key.scope, phase: key.phase, op: key.op, calls: calls[index][key] ?? 0,
@@ -120,7 +121,9 @@ public enum BaselineRecorder {
             lines.append(
                 ModelBenchmark.line(entry.name, milliseconds: summary.median, batch: entry.batch, flops: entry.flops)
                     + " (±\(percent(summary.relativeHalfSpread)) half-IQR over \(summary.count)); "
-                    + "\(entry.allocations) float allocations, \(entry.allocatedBytes >> 20) MB allocated, "
+                    + "\(entry.allocations) float allocations"
+                    + (entry.systemAllocations.map { " (\($0) from the system)" } ?? "")
+                    + ", \(entry.allocatedBytes >> 20) MB allocated, "
                     + "peak live \(entry.peakLiveBytes >> 20) MB per run; \(entry.modules.count) module entries")
         }
         lines.append(String(format: "peak RSS: %.0f MB", record.peakResidentMegabytes))

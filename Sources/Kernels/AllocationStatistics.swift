@@ -27,10 +27,13 @@ public enum AllocationStatistics {
         public var liveBytes: Int
         /// The most bytes live at once since the last ``resetPeak()``.
         public var peakLiveBytes: Int
+        /// Those of ``allocations`` that ``FloatBlockPool`` could not serve from a released block (a `malloc` or
+        /// `mmap` each): 0 in a steady-state step.
+        public var systemAllocations: Int
 
-        public init(allocations: Int, bytes: Int, liveBytes: Int, peakLiveBytes: Int) {
-            (self.allocations, self.bytes, self.liveBytes, self.peakLiveBytes) =
-                (allocations, bytes, liveBytes, peakLiveBytes)
+        public init(allocations: Int, bytes: Int, liveBytes: Int, peakLiveBytes: Int, systemAllocations: Int = 0) {
+            (self.allocations, self.bytes, self.liveBytes, self.peakLiveBytes, self.systemAllocations) =
+                (allocations, bytes, liveBytes, peakLiveBytes, systemAllocations)
         }
 
         /// What happened between `start` and this snapshot: allocations and bytes in between, live bytes gained,
@@ -38,12 +41,14 @@ public enum AllocationStatistics {
         public func since(_ start: Snapshot) -> Snapshot {
             Snapshot(
                 allocations: allocations - start.allocations, bytes: bytes - start.bytes,
-                liveBytes: liveBytes - start.liveBytes, peakLiveBytes: peakLiveBytes - start.liveBytes)
+                liveBytes: liveBytes - start.liveBytes, peakLiveBytes: peakLiveBytes - start.liveBytes,
+                systemAllocations: systemAllocations - start.systemAllocations)
         }
     }
 
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var state = Snapshot(allocations: 0, bytes: 0, liveBytes: 0, peakLiveBytes: 0)
+    nonisolated(unsafe) private static var state = Snapshot(
+        allocations: 0, bytes: 0, liveBytes: 0, peakLiveBytes: 0, systemAllocations: 0)
 
     /// The counters now.
     public static func snapshot() -> Snapshot {
@@ -60,9 +65,10 @@ public enum AllocationStatistics {
     }
 
     @usableFromInline
-    static func allocated(bytes: Int) {
+    static func allocated(bytes: Int, fromSystem: Bool) {
         lock.lock()
         state.allocations += 1
+        if fromSystem { state.systemAllocations += 1 }
         state.bytes += bytes
         state.liveBytes += bytes
         state.peakLiveBytes = max(state.peakLiveBytes, state.liveBytes)
@@ -72,9 +78,10 @@ public enum AllocationStatistics {
     /// A parallel kernel's per-task scratch: an allocation and its bytes, never live bytes (see
     /// ``allocateScratchFloats(_:)``).
     @usableFromInline
-    static func allocatedScratch(bytes: Int) {
+    static func allocatedScratch(bytes: Int, fromSystem: Bool) {
         lock.lock()
         state.allocations += 1
+        if fromSystem { state.systemAllocations += 1 }
         state.bytes += bytes
         lock.unlock()
     }

@@ -1,20 +1,22 @@
-/// 64-byte aligned allocation of uninitialised `Float` storage, the unit every kernel works on.
+/// 64-byte aligned allocation of uninitialised `Float` storage, the unit every kernel works on, from
+/// ``FloatBlockPool`` (a block released earlier when one of the size class is kept, else the system).
 ///
 /// Callers own the returned pointer and release it with ``deallocateFloats(_:count:)``, passing the same count;
 /// ``AllocationStatistics`` counts both.
 @inlinable
 public func allocateFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
     let byteCount = max(count, 1) * MemoryLayout<Float>.stride
-    AllocationStatistics.allocated(bytes: byteCount)
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+    let (raw, fromSystem) = FloatBlockPool.take(byteCount)
+    AllocationStatistics.allocated(bytes: byteCount, fromSystem: fromSystem)
     return raw.bindMemory(to: Float.self, capacity: max(count, 1))
 }
 
 /// Releases storage of `count` floats obtained from ``allocateFloats(_:)``.
 @inlinable
 public func deallocateFloats(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
-    AllocationStatistics.released(bytes: max(count, 1) * MemoryLayout<Float>.stride)
-    UnsafeMutableRawPointer(pointer).deallocate()
+    let byteCount = max(count, 1) * MemoryLayout<Float>.stride
+    AllocationStatistics.released(bytes: byteCount)
+    FloatBlockPool.give(UnsafeMutableRawPointer(pointer), byteCount)
 }
 
 /// Per-task scratch of a parallel kernel (im2col's zero-bordered plane, max pooling's row buffers): like
@@ -25,15 +27,15 @@ public func deallocateFloats(_ pointer: UnsafeMutablePointer<Float>, count: Int)
 @inlinable
 public func allocateScratchFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
     let byteCount = max(count, 1) * MemoryLayout<Float>.stride
-    AllocationStatistics.allocatedScratch(bytes: byteCount)
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 64)
+    let (raw, fromSystem) = FloatBlockPool.take(byteCount)
+    AllocationStatistics.allocatedScratch(bytes: byteCount, fromSystem: fromSystem)
     return raw.bindMemory(to: Float.self, capacity: max(count, 1))
 }
 
 /// Releases scratch of `count` floats obtained from ``allocateScratchFloats(_:)``.
 @inlinable
 public func deallocateScratchFloats(_ pointer: UnsafeMutablePointer<Float>, count: Int) {
-    UnsafeMutableRawPointer(pointer).deallocate()
+    FloatBlockPool.give(UnsafeMutableRawPointer(pointer), max(count, 1) * MemoryLayout<Float>.stride)
 }
 
 /// A scratch buffer that grows on demand and is reused between calls (for im2col columns and

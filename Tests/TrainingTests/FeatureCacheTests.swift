@@ -13,12 +13,16 @@ import Vision
 @Suite("Feature cache")
 struct FeatureCacheTests {
     /// Why cached and uncached runs may differ at all: both run the backbone on the same images in eval mode, but
-    /// the uncached loop does so again each epoch in batches of other images, and a GEMM blocked over another
-    /// batch may round the features' last bits differently; SGD over a few epochs carries float32 rounding of that
-    /// size into the head, no more.
+    /// the uncached loop does so again each epoch in batches of other images, and a GEMM or convolution kernel
+    /// blocked over another batch may round the features' last bits differently; SGD over a few epochs carries
+    /// float32 rounding of that size into the head, no more. The epoch figures amplify it most: after 4 epochs at
+    /// lr 0.1 the validation loss is near 10 (large logits), and on an AVX-512 AMD EPYC (oneDNN's avx512_core
+    /// kernels) it differed by 2.7e-6 relative (2.7e-5 absolute), beyond the 1.3e-6 that held before. 1e-5
+    /// relative is four times that; a cache serving wrong or stale features moves these figures by 1e-2 or more.
     static let tolerance = Tolerance(
-        absolute: 1e-5, relative: 1.3e-6,
-        reason: "float32 rounding of the features (GEMM blocking over other batches), carried through a few SGD steps")
+        absolute: 1e-5, relative: 1e-5,
+        reason: "float32 rounding of the features (kernel blocking over other batches), carried through a few SGD "
+            + "steps into a validation loss near 10")
 
     @Test("cached and uncached feature-extract-eval runs end with the same head and the same epoch figures")
     func cachedEqualsUncached() throws {
