@@ -109,17 +109,21 @@ extension Tensor {
             for node in Tensor.topologicalOrder(from: root).reversed() {
                 guard let gradOutput = pending.removeValue(forKey: ObjectIdentifier(node)) else { continue }
                 let start = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-                let gradients = node.apply(gradOutput)
+                var gradients = node.apply(gradOutput)
                 let applied = profiler == nil ? 0 : DispatchTime.now().uptimeNanoseconds
                 for (index, edge) in node.edges.enumerated() {
-                    guard let edge, let gradient = gradients[index] else { continue }
+                    guard let edge, var gradient = gradients[index] else { continue }
+                    gradients[index] = nil
                     require(
                         gradient.shape == node.inputShapes[index]!,
                         "\(node.name) returned a gradient of shape \(gradient.shape) for input \(index) "
                             + "of shape \(node.inputShapes[index]!)")
                     switch edge {
                     case .leaf(let leaf):
-                        leaf.accumulateGrad(gradient)
+                        // Only this loop holds the gradient object (not another edge, not gradOutput, not the
+                        // node): a leaf without a .grad may keep it, as PyTorch's AccumulateGrad steals it.
+                        let unshared = isKnownUniquelyReferenced(&gradient) && gradient.ownsStorageExclusively
+                        leaf.accumulateGrad(gradient, stealable: unshared)
                     case .node(let next):
                         let key = ObjectIdentifier(next)
                         pending[key] = pending[key].map { $0 + gradient } ?? gradient
@@ -155,8 +159,9 @@ extension Tensor {
         return order
     }
 
-    /// Adds to ``grad`` (a leaf's accumulation, `AccumulateGrad`); the stored gradient owns its storage.
-    private func accumulateGrad(_ gradient: Tensor) {
+    /// Adds to ``grad`` (a leaf's accumulation, `AccumulateGrad`); the stored gradient owns its storage. When
+    /// `stealable` (nothing else holds `gradient` or its storage) a first gradient is kept as it is, not copied.
+    private func accumulateGrad(_ gradient: Tensor, stealable: Bool = false) {
         guard requiresGrad else { return }
         if let grad {
             require(
@@ -164,6 +169,8 @@ extension Tensor {
                 "the .grad of a tensor of shape \(shape) has shape \(grad.shape); cannot accumulate into it")
             grad.storage.version += 1
             Elementwise.accumulate(gradient.pointer, into: grad.pointer, count: count)
+        } else if stealable, !gradient.requiresGrad {
+            grad = gradient
         } else {
             grad = gradient.copy()
         }

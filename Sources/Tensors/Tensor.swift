@@ -29,6 +29,15 @@ public final class Tensor {
         self.storage = storage
         self.offset = offset
         self.requiresGrad = requiresGrad
+        storage.tensorCount.add(1, ordering: .relaxed)
+    }
+
+    deinit { storage.tensorCount.subtract(1, ordering: .releasing) }
+
+    /// Whether this tensor is its storage's only tensor and covers all of it: nothing else can read or change
+    /// these values.
+    var ownsStorageExclusively: Bool {
+        offset == 0 && count == storage.count && storage.tensorCount.load(ordering: .acquiring) == 1
     }
 
     /// A tensor with uninitialised contents; every element must be written before it is read.

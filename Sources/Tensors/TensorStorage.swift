@@ -1,5 +1,6 @@
 import Foundation
 import Kernels
+import Synchronization
 
 /// A reference-counted, 64-byte aligned block of `Float`s shared by a tensor and its views
 /// (the analogue of `torch.UntypedStorage`).
@@ -12,6 +13,9 @@ public final class TensorStorage {
     /// after an operation saved them, and so that copies made from the values (``preparedWeights()``) are
     /// dropped.
     public internal(set) var version = 0
+    /// How many ``Tensor`` objects (the tensor and its views) use this storage: 1 means the one tensor holding it
+    /// is the only way to reach these values, so autograd may keep it as a leaf's gradient without copying.
+    let tensorCount = Atomic<Int>(0)
 
     /// Reordered copies of these values as convolution weights, and the ``version`` they were made at.
     private var prepared: (version: Int, weights: PreparedWeights)?

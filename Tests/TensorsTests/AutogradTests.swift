@@ -114,6 +114,49 @@ struct SavedTensorTests {
     }
 }
 
+@Suite("Gradient accumulation into leaves")
+struct AccumulateGradTests {
+    @Test("a leaf's first gradient is kept as backward made it, not copied (PyTorch's AccumulateGrad steals it)")
+    func firstGradientNotCopied() async {
+        // Counted in a process of its own, where no other test allocates at the same time.
+        await #expect(processExitsWith: .success) {
+            let w = Tensor.ones([1 << 16], requiresGrad: true)
+            func backwardAllocations() -> Int {
+                let loss = (w * 3).sum()
+                let start = AllocationStatistics.snapshot()
+                loss.backward()
+                return AllocationStatistics.snapshot().since(start).allocations
+            }
+            // The first backward sets .grad, the second adds into it in place: a copy would be one more buffer.
+            let (first, second) = (backwardAllocations(), backwardAllocations())
+            guard first == second else { fatalError("first backward made \(first) buffers, the second \(second)") }
+            guard w.grad!.toArray().allSatisfy({ $0 == 6 }) else { fatalError("wrong gradient \(w.grad!)") }
+        }
+    }
+
+    @Test("a gradient that something else still holds is copied: .grad never aliases it")
+    func sharedGradientsCopied() {
+        // The caller's gradient, passed through a view's backward unchanged.
+        let w = Tensor.zeros([4], requiresGrad: true)
+        let g = Tensor(shape: [2, 2], values: [1, 2, 3, 4])
+        w.reshape([2, 2]).backward(gradient: g)
+        g.withUnsafeMutableBufferPointer { $0.update(repeating: 100) }
+        #expect(w.grad?.toArray() == [1, 2, 3, 4])
+        w.reshape([2, 2]).backward(gradient: Tensor.ones([2, 2]))
+        #expect(g.toArray() == [100, 100, 100, 100])
+
+        // One gradient object handed to two leaves (an addition's backward passes it to both).
+        let a = Tensor.zeros([3], requiresGrad: true)
+        let b = Tensor.zeros([3], requiresGrad: true)
+        (a + b).sum().backward()
+        a.grad!.withUnsafeMutableBufferPointer { $0.update(repeating: 7) }
+        #expect(b.grad?.toArray() == [1, 1, 1])
+        (a + b).sum().backward()
+        #expect(a.grad?.toArray() == [8, 8, 8])
+        #expect(b.grad?.toArray() == [2, 2, 2])
+    }
+}
+
 @Suite("Grad mode")
 struct GradModeTests {
     @Test("enableGrad records again inside noGrad, as torch.enable_grad() does inside torch.no_grad()")
