@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -25,9 +26,19 @@ public enum FolderTree {
         return folder
     }()
 
+    /// Scratch names handed out so far: calls running at once (the test suite replays inputs in parallel) each
+    /// get their own file or folder.
+    private static let scratchNames = Atomic<Int>(0)
+
+    /// A path in ``scratchFolder`` that no other call of this process uses: `name` with a number added.
+    public static func uniqueScratchPath(_ name: String) -> String {
+        let number = scratchNames.wrappingAdd(1, ordering: .relaxed).oldValue
+        return scratchFolder + "/\(name)-\(number)"
+    }
+
     /// Builds the tree of `bytes` in a fresh folder, calls `body` with its path, then removes it.
     public static func withTree(_ bytes: [UInt8], _ body: (String) throws -> Void) throws {
-        let root = scratchFolder + "/tree"
+        let root = uniqueScratchPath("tree")
         removeTree(Array(root.utf8))
         guard mkdir(root, 0o700) == 0 else { throw ScratchError(message: "cannot create \(root)") }
         defer { removeTree(Array(root.utf8)) }

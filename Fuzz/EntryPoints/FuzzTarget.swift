@@ -73,10 +73,11 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     /// as a trace. Both readers always run; the input counts as read when either accepts it, and otherwise the op
     /// reader's error is reported.
     private func readHDF5(_ bytes: [UInt8]) throws {
-        let path = FolderTree.scratchFolder + "/fuzz.h5"
+        let path = FolderTree.uniqueScratchPath("fuzz") + ".h5"
         guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else {
             throw FolderTree.ScratchError(message: "cannot write \(path)")
         }
+        defer { unlink(path) }
         var firstError: Error?
         do {
             let references = try OpReferenceFile(path: path)

@@ -1,11 +1,5 @@
 import CHDF5
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A check of an object's attribute messages made before `H5Aiterate2` lists them.
 ///
 /// libhdf5 1.10.8 lists the attributes of an object header in compact storage (every h5py file but one with more
@@ -69,81 +63,14 @@ enum HDF5AttributeMessages {
     static func inconsistentName(
         inHeaderAt address: UInt64, layout: HDF5FileLayout, path: String
     ) throws(HDF5GlobalHeap.Corruption) -> String? {
-        let descriptor = open(path, O_RDONLY)
-        guard descriptor >= 0 else { throw HDF5GlobalHeap.Corruption(reason: "the file cannot be read again") }
-        defer { close(descriptor) }
-        var status = stat()
-        guard fstat(descriptor, &status) == 0 else { return nil }
-        let fileSize = UInt64(max(status.st_size, 0))
-        func bytes(at address: UInt64, count: UInt64) throws(HDF5GlobalHeap.Corruption) -> [UInt8]? {
-            let (offset, overflow) = layout.baseAddress.addingReportingOverflow(address)
-            guard !overflow, count <= 1 << 20, offset <= fileSize, count <= fileSize - offset else { return nil }
-            return try HDF5GlobalHeap.read(descriptor, at: offset, count: Int(count))
-        }
-        guard let prefix = try bytes(at: address, count: 16) else { return nil }
-        let version2 = prefix.starts(with: Array("OHDR".utf8))
-        // Chunks still to parse: address, where their messages start and end, and their bytes.
-        var chunks: [(address: UInt64, start: Int, end: Int, bytes: [UInt8])] = []
-        // Version 2 messages carry a 2-byte creation order when the header tracks it (bit 2 of its flags).
-        let creationOrder = version2 && prefix[5] & 0x04 != 0 ? 2 : 0
-        if version2 {
-            guard prefix[4] == 2 else { return nil }
-            let flags = prefix[5]
-            let sizeBytes = 1 << Int(flags & 0x03)
-            let sizeAt = 6 + (flags & 0x20 != 0 ? 16 : 0) + (flags & 0x10 != 0 ? 4 : 0)
-            guard let head = try bytes(at: address, count: UInt64(sizeAt + sizeBytes)) else { return nil }
-            let size = HDF5GlobalHeap.littleEndian(head, at: sizeAt, size: sizeBytes)
-            let start = sizeAt + sizeBytes
-            guard let chunk = try bytes(at: address, count: UInt64(start) + size) else { return nil }
-            chunks.append((address, start, chunk.count, chunk))
-        } else {
-            guard prefix[0] == 1 else { return nil }
-            let size = HDF5GlobalHeap.littleEndian(prefix, at: 8, size: 4)
-            guard let chunk = try bytes(at: address, count: 16 + size) else { return nil }
-            chunks.append((address, 16, chunk.count, chunk))
-        }
+        guard let header = try HDF5ObjectHeader.read(at: address, layout: layout, path: path) else { return nil }
         var attribute = 0
-        var visited = 0
-        while !chunks.isEmpty, visited < 256 {
-            let chunk = chunks.removeFirst()
-            visited += 1
-            var position = chunk.start
-            let messageHeader = version2 ? 4 : 8
-            while position + messageHeader <= chunk.end {
-                let data = chunk.bytes
-                let type =
-                    version2 ? Int(data[position]) : Int(HDF5GlobalHeap.littleEndian(data, at: position, size: 2))
-                let size = Int(HDF5GlobalHeap.littleEndian(data, at: position + (version2 ? 1 : 2), size: 2))
-                let flags = data[position + (version2 ? 3 : 4)]
-                let dataStart = position + messageHeader + creationOrder
-                guard dataStart + size <= chunk.end else { break }
-                let message = Array(data[dataStart..<(dataStart + size)])
-                position = dataStart + size
-                switch type {
-                case 0x10 where message.count >= layout.addressSize + layout.lengthSize:
-                    // A continuation: the next chunk's address and length (signature and checksum included in v2).
-                    let next = HDF5GlobalHeap.littleEndian(message, at: 0, size: layout.addressSize)
-                    let length = HDF5GlobalHeap.littleEndian(message, at: layout.addressSize, size: layout.lengthSize)
-                    if let block = try bytes(at: next, count: length) {
-                        if version2 {
-                            guard block.count >= 8, block.starts(with: Array("OCHK".utf8)) else { continue }
-                            chunks.append((next, 4, block.count - 4, block))
-                        } else {
-                            chunks.append((next, 0, block.count, block))
-                        }
-                    }
-                case 0x0C where flags & 0x02 == 0:
-                    // An attribute message stored in place (not a shared-message reference).
-                    if let clause = nameClause(
-                        of: message, number: attribute, header: address, chunk: chunk.address)
-                    {
-                        return clause
-                    }
-                    attribute += 1
-                default:
-                    break
-                }
+        // Attribute messages stored in place (not shared-message references).
+        for message in header.messages where message.type == 0x0C && message.flags & 0x02 == 0 {
+            if let clause = nameClause(of: message.data, number: attribute, header: address, chunk: message.chunk) {
+                return clause
             }
+            attribute += 1
         }
         return nil
     }

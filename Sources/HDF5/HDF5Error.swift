@@ -44,6 +44,9 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
     /// The attribute messages of `object` cannot all be decoded (a name whose stored length is not its length, ...);
     /// `reason` says which and how. Its attributes are not listed: libhdf5 1.10.8 crashes listing them.
     case corruptAttributeMessages(file: String, object: String, reason: String)
+    /// The object header of `object` has a chunk that does not fit in the file; `reason` names the chunk, its
+    /// address and claimed size. libhdf5 1.10.8 would allocate what the chunk claims before reading it.
+    case corruptObjectHeader(file: String, object: String, reason: String)
     /// The dataset holds `found` elements but the caller reads `expected` ones.
     case typeMismatch(file: String, dataset: String, expected: HDF5ElementType, found: HDF5ElementType)
     /// The dataset's shape `foundShape` does not have the rank the caller asked for.
@@ -79,6 +82,8 @@ public enum HDF5Error: Error, Equatable, CustomStringConvertible {
             return "HDF5 file '\(file)': attribute '\(name)' of '\(object)' is corrupt: \(reason)"
         case let .corruptAttributeMessages(file, object, reason):
             return "HDF5 file '\(file)': the attributes of '\(object)' are corrupt: \(reason)"
+        case let .corruptObjectHeader(file, object, reason):
+            return "HDF5 file '\(file)': the object header of '\(object)' is corrupt: \(reason)"
         case let .typeMismatch(file, dataset, expected, found):
             return "HDF5 file '\(file)': dataset '\(dataset)' holds \(found), expected \(expected)"
         case let .rankMismatch(file, dataset, expectedRank, foundShape):

@@ -16,12 +16,29 @@ extension HDF5File {
         path.split(separator: "/").map(String.init).filter { $0 != "." }
     }
 
-    /// What the normalized absolute `path` names, or `nil` when nothing (or a dangling link) is there.
+    /// What the normalized absolute `path` names, or `nil` when nothing (or a dangling link) is there, or when an
+    /// object header on the way is corrupt (``checkedKind(at:)`` says how; opening the object throws).
     func kind(at path: String) -> HDF5ObjectKind? {
+        (try? checkedKind(at: path)) ?? nil
+    }
+
+    /// What the normalized absolute `path` names, or `nil` when nothing (or a dangling link) is there. In a file
+    /// opened `.readOnly`, every object header on the way is read from the file and checked (``HDF5ObjectHeader``)
+    /// before libhdf5 loads it. (A file opened for writing holds headers libhdf5 has not flushed yet, so the bytes
+    /// on disk are not what it reads; every reader of files from elsewhere opens them read-only, and the root
+    /// group's header is checked in every mode when the file is opened.)
+    ///
+    /// - Throws: `HDF5Error.corruptObjectHeader` naming the object whose header does not fit in the file.
+    func checkedKind(at path: String) throws -> HDF5ObjectKind? {
         var prefix = ""
         for component in Self.components(of: path) {
             prefix += "/" + component
             guard H5Lexists(id, prefix, HDF5Library.defaultProperties) > 0 else { return nil }
+            var link = H5L_info_t()
+            guard H5Lget_info(id, prefix, &link, HDF5Library.defaultProperties) >= 0 else { return nil }
+            if mode == .readOnly, link.type == H5L_TYPE_HARD {
+                try checkObjectHeader(at: UInt64(link.u.address), of: prefix)
+            }
         }
         let object = H5Oopen(id, path, HDF5Library.defaultProperties)
         guard object >= 0 else { return nil }
@@ -34,13 +51,24 @@ extension HDF5File {
         }
     }
 
+    /// Throws `HDF5Error.corruptObjectHeader` when the header at `address` of the object at `path` has a chunk
+    /// that does not fit in the file (libhdf5 would allocate what it claims).
+    private func checkObjectHeader(at address: UInt64, of path: String) throws {
+        let layout = try HDF5FileLayout(self)
+        do {
+            _ = try HDF5ObjectHeader.read(at: address, layout: layout, path: self.path)
+        } catch {
+            throw HDF5Error.corruptObjectHeader(file: self.path, object: path, reason: error.reason)
+        }
+    }
+
     /// Opens the object at `path`, checks it is an `expected` (any kind when `nil`), runs `body` with its
     /// identifier and closes it.
     func withObject<Result>(
         at path: String, expected: HDF5ObjectKind?,
         _ body: (hid_t) throws -> Result
     ) throws -> Result {
-        guard let found = kind(at: path) else {
+        guard let found = try checkedKind(at: path) else {
             throw HDF5Error.notFound(file: self.path, path: path, expected: expected)
         }
         if let expected, found != expected {
@@ -64,7 +92,7 @@ extension HDF5File {
         var prefix = ""
         for component in Self.components(of: path).dropLast() {
             prefix += "/" + component
-            guard let found = kind(at: prefix) else { return }
+            guard let found = try checkedKind(at: prefix) else { return }
             if found != .group {
                 throw HDF5Error.wrongKind(file: self.path, path: prefix, expected: .group, found: found)
             }

@@ -83,7 +83,7 @@ extension HDF5Group {
             try file.requireWritable(target)
             try validate(array, gzipLevel: gzipLevel, at: target)
             try file.requireGroupAncestors(of: target)
-            switch file.kind(at: target) {
+            switch try file.checkedKind(at: target) {
             case .dataset?:
                 try file.check(
                     H5Ldelete(file.id, target, HDF5Library.defaultProperties),

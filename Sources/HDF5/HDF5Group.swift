@@ -39,7 +39,7 @@ public struct HDF5Group {
     public func createGroup(_ name: String) throws -> HDF5Group {
         let target = resolve(name)
         try HDF5Library.call {
-            if let found = file.kind(at: target) {
+            if let found = try file.checkedKind(at: target) {
                 guard found == .group else {
                     throw HDF5Error.wrongKind(file: file.path, path: target, expected: .group, found: found)
                 }
