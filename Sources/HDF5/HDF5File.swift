@@ -87,16 +87,13 @@ public final class HDF5File {
                 reason: HDF5Superblock.truncation(ofFileAt: path)
                     ?? "no HDF5 signature found \(size)(or the file is unreadable)")
         }
-        // libhdf5 loads the root group's object header while opening, allocating what its chunks claim.
-        if let root = HDF5Superblock.rootGroup(ofFileAt: path) {
-            do {
-                _ = try HDF5ObjectHeader.read(at: root.address, layout: root.layout, path: path)
-            } catch {
-                throw HDF5Error.notHDF5(
-                    file: path,
-                    reason: HDF5Superblock.truncation(ofFileAt: path)
-                        ?? "it is damaged: the root group's object header is corrupt: \(error.reason)")
-            }
+        // libhdf5 reads the driver information, the superblock extension and the root group's object header while
+        // opening, allocating what they claim.
+        do {
+            try HDF5Superblock.checkStructures(ofFileAt: path)
+        } catch {
+            throw HDF5Error.notHDF5(
+                file: path, reason: HDF5Superblock.truncation(ofFileAt: path) ?? "it is damaged: \(error.reason)")
         }
         let flags = mode == .readOnly ? shim_H5F_ACC_RDONLY() : shim_H5F_ACC_RDWR()
         let id = H5Fopen(path, flags, HDF5Library.defaultProperties)

@@ -24,17 +24,64 @@ enum HDF5Superblock {
         }
     }
 
-    /// The file's layout (base address, address and length sizes) and the address of its root group's object
-    /// header, as the superblock stores them; `nil` when no whole superblock of a version libhdf5 reads is found.
-    static func rootGroup(ofFileAt path: String) -> (layout: HDF5FileLayout, address: UInt64)? {
-        guard case let .found(superblock, start, _) = find(inFileAt: path),
-            let fields = Fields(superblock), superblock.count >= fields.rootAddressAt + fields.addressSize
-        else { return nil }
+    /// Checks, before `H5Fopen`, what libhdf5 reads while opening the file and sizes from the file: the driver
+    /// information block (versions 0 and 1: a 16-byte header whose 4-byte size field says how much follows), the
+    /// superblock extension's object header (versions 2 and 3) and the root group's object header
+    /// (``HDF5ObjectHeader``). libhdf5 1.10.8 allocates what these claim before reading them: 4 GB for a driver
+    /// information size of `0xFF000000` in an 11 KB file, found by the `hdf5` fuzz target.
+    ///
+    /// Files whose superblock this does not read (libhdf5 refuses them by itself) pass.
+    /// - Throws: `HDF5GlobalHeap.Corruption` naming the structure, its address and claimed size.
+    static func checkStructures(ofFileAt path: String) throws(HDF5GlobalHeap.Corruption) {
+        guard case let .found(superblock, start, size) = find(inFileAt: path), let fields = Fields(superblock),
+            superblock.count >= fields.rootAddressAt + fields.addressSize
+        else { return }
         // Addresses are relative to the base address; libhdf5 takes the superblock's own offset (the user block's
         // size) for it whatever the superblock stores (`H5F__super_read`).
         let layout = HDF5FileLayout(
             baseAddress: UInt64(start), addressSize: fields.addressSize, lengthSize: fields.lengthSize)
-        return (layout, HDF5GlobalHeap.littleEndian(superblock, at: fields.rootAddressAt, size: fields.addressSize))
+        let undefined = UInt64.max >> (64 - 8 * min(fields.addressSize, 8))
+        func address(at offset: Int) -> UInt64? {
+            let value = HDF5GlobalHeap.littleEndian(superblock, at: offset, size: fields.addressSize)
+            return value == undefined ? nil : value
+        }
+        if fields.version < 2, let driverInfo = address(at: fields.addressesAt + 3 * fields.addressSize) {
+            let fileSize = UInt64(size)
+            let (offset, overflow) = layout.baseAddress.addingReportingOverflow(driverInfo)
+            guard !overflow, offset <= fileSize, fileSize - offset >= 16 else {
+                throw HDF5GlobalHeap.Corruption(
+                    reason: "its driver information block at address \(driverInfo) does not fit in the file's "
+                        + "\(size) bytes")
+            }
+            let header = bytes(ofFileAt: path, at: Int(offset), count: 16)
+            let claimed = header.count == 16 ? HDF5GlobalHeap.littleEndian(header, at: 4, size: 4) : .max
+            guard claimed <= fileSize - offset - 16 else {
+                throw HDF5GlobalHeap.Corruption(
+                    reason: "its driver information block at address \(driverInfo) claims \(claimed) bytes after its "
+                        + "16-byte header, which do not fit in the file's \(size) bytes")
+            }
+        }
+        if fields.version >= 2, let extensionHeader = address(at: fields.addressesAt + fields.addressSize) {
+            do {
+                _ = try HDF5ObjectHeader.read(at: extensionHeader, layout: layout, path: path)
+            } catch {
+                throw HDF5GlobalHeap.Corruption(reason: "its superblock extension is corrupt: \(error.reason)")
+            }
+        }
+        let root = HDF5GlobalHeap.littleEndian(superblock, at: fields.rootAddressAt, size: fields.addressSize)
+        do {
+            _ = try HDF5ObjectHeader.read(at: root, layout: layout, path: path)
+        } catch {
+            throw HDF5GlobalHeap.Corruption(reason: "the root group's object header is corrupt: \(error.reason)")
+        }
+    }
+
+    /// Up to `count` bytes of the file at `path` from `offset`.
+    private static func bytes(ofFileAt path: String, at offset: Int, count: Int) -> [UInt8] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
+        defer { try? handle.close() }
+        guard (try? handle.seek(toOffset: UInt64(offset))) != nil else { return [] }
+        return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
     }
 
     /// What a search for the superblock found: its first bytes (up to 256) at `start` in a file of `size` bytes, or

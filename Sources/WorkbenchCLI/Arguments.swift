@@ -17,6 +17,14 @@ extension ModelBenchmark.Case: ExpressibleByArgument {
 
     public var defaultValueDescription: String { argumentName }
     public static var allValueStrings: [String] { allCases.map(\.argumentName) }
+    public static var allValueDescriptions: [String: String] {
+        [
+            "inference": "a forward pass in eval mode, no gradients",
+            "full": "a training step with every parameter trained (fine-tuning)",
+            "frozen": "a training step with the backbone frozen (train mode) and only fc trained",
+            "layer4": "a training step with layer4 and fc trained",
+        ]
+    }
 
     var argumentName: String {
         switch self {

@@ -76,6 +76,26 @@ import Testing
         #expect(reason.contains("\(Self.claimed + 16) bytes) does not fit in the file's \(size) bytes"))
     }
 
+    @Test func driverInformationClaimingMoreThanTheFileIsRefusedAtOpen() throws {
+        let error = try Self.withDamagedFile({ bytes in
+            // The fourth superblock address (driver information, undefined in h5py's files) names a block appended
+            // to the file whose 4-byte size field claims 0xFF000000 bytes (the fuzzer's
+            // Fuzz/regressions/hdf5/libhdf5_H5F__super_read_4GB_driver_info.h5).
+            #expect(Self.read(bytes, at: 48, size: 8) == -1, "the driver information address is defined")
+            let block = bytes.count
+            bytes.replaceSubrange(48..<56, with: withUnsafeBytes(of: UInt64(block).littleEndian) { Array($0) })
+            bytes += [0, 0, 0, 0, 0, 0, 0, 0xFF] + Array("NCSAmult".utf8)
+        }) { path, _ in
+            #expect(throws: HDF5Error.self) { try HDF5File(path: path) }
+        }
+        guard case let .notHDF5(_, reason)? = error else {
+            Issue.record("expected HDF5Error.notHDF5, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.hasPrefix("it is damaged: its driver information block at address"))
+        #expect(reason.contains("claims 4278190080 bytes after its 16-byte header"))
+    }
+
     @Test func childHeaderClaimingMoreThanTheFileIsRefusedByName() throws {
         let (error, contains, names) = try Self.withDamagedFile({ bytes in
             Self.claimHugeFirstChunk(&bytes, headerAt: try Self.childHeaderAddress(in: bytes))
