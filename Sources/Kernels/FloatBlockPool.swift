@@ -18,6 +18,11 @@ import Glibc
 ///   not serve a request of another). Untouched pages of a rounded-up block are never made resident.
 /// - At most ``capacityBytes`` of released blocks are kept (`WORKBENCH_FLOAT_CACHE_MB`, default 1024; 0 keeps
 ///   none): a block released beyond that goes back to the system. ``emptyCache()`` releases every kept block.
+/// - With `WORKBENCH_FLOAT_CACHE_SLACK_MB` set, the pool never holds more than the most bytes ever in use at once
+///   plus ``slackBytes``: a miss first releases kept blocks (largest classes first) so that it does not raise the
+///   footprint past that. The forward pass's sizes and the backward pass's, kept for each other, make a b8x224
+///   training step's process ~100 MB larger than its peak of live tensors; the limit trades that memory for
+///   allocations from the system (page faults) in every step.
 public enum FloatBlockPool {
     /// Blocks at least this large are mapped pages of their own.
     static let mappedThreshold = 256 << 10
@@ -32,9 +37,51 @@ public enum FloatBlockPool {
         return 1024 << 20
     }()
 
+    /// How far the pool's footprint - blocks in use and blocks kept - may rise above the most bytes ever in use at
+    /// once (`WORKBENCH_FLOAT_CACHE_SLACK_MB`; unset: no limit but ``capacityBytes``).
+    ///
+    /// Measured on a b8x224 full step (2026-12-03, see BENCHMARKS.md): no limit 435 MB of anonymous memory at the
+    /// peak and 1 allocation from the system per step after warm-up; 32 MB of slack 391 MB and 47; 0 MB 367 MB and
+    /// 155 (`WORKBENCH_FLOAT_CACHE_MB=0`, nothing kept: 337 MB and every allocation). What the extra page faults
+    /// cost per step was not measured on a quiet machine yet, so the default keeps the fastest behaviour.
+    public static let slackBytes: Int = {
+        if let text = ProcessInfo.processInfo.environment["WORKBENCH_FLOAT_CACHE_SLACK_MB"],
+            let megabytes = Int(text), (0...(1 << 30)).contains(megabytes)
+        {
+            return megabytes << 20
+        }
+        return 1 << 50
+    }()
+
     private static let lock = NSLock()
     nonisolated(unsafe) private static var free: [Int: [UnsafeMutableRawPointer]] = [:]
     nonisolated(unsafe) private static var keptBytes = 0
+    /// Bytes of blocks handed out and not yet given back, and the most there ever were at once.
+    nonisolated(unsafe) private static var inUseBytes = 0
+    nonisolated(unsafe) private static var highWaterBytes = 0
+
+    /// The most bytes the pool may hold in all (in use and kept): the high-water mark of bytes in use plus
+    /// ``slackBytes``. Kept blocks that would take the pool past it are released: a block kept in a size class the
+    /// next requests do not ask for is memory a step's peak pays for twice (the forward pass's sizes and the
+    /// backward pass's are not the same). Callers hold the lock.
+    private static var footprintLimit: Int { highWaterBytes + slackBytes }
+
+    /// Takes kept blocks, largest classes first, until the pool's footprint is within ``footprintLimit``; returns
+    /// them with their sizes for release outside the lock. Callers hold the lock.
+    private static func trimToFootprint() -> [(UnsafeMutableRawPointer, Int)] {
+        var released: [(UnsafeMutableRawPointer, Int)] = []
+        guard inUseBytes + keptBytes > footprintLimit else { return released }
+        for size in free.keys.sorted(by: >) {
+            guard var list = free[size] else { continue }
+            while inUseBytes + keptBytes > footprintLimit, let block = list.popLast() {
+                keptBytes -= size
+                released.append((block, size))
+            }
+            free[size] = list.isEmpty ? nil : list
+            if inUseBytes + keptBytes <= footprintLimit { break }
+        }
+        return released
+    }
 
     /// Bytes of released blocks kept now.
     public static var cachedBytes: Int {
@@ -69,13 +116,19 @@ public enum FloatBlockPool {
             if var list = free[size], let block = list.popLast() {
                 free[size] = list.isEmpty ? nil : list
                 keptBytes -= size
+                inUseBytes += size
+                highWaterBytes = max(highWaterBytes, inUseBytes)
                 if size != own { standIns[block] = size }
                 lock.unlock()
                 return (block, false)
             }
             size = sizeClass(size + 1)
         }
+        inUseBytes += own
+        highWaterBytes = max(highWaterBytes, inUseBytes)
+        let released = trimToFootprint()
         lock.unlock()
+        for (block, size) in released { systemRelease(block, size) }
         return (systemAllocate(own), true)
     }
 
@@ -84,6 +137,7 @@ public enum FloatBlockPool {
     static func give(_ block: UnsafeMutableRawPointer, _ bytes: Int) {
         lock.lock()
         let size = standIns.removeValue(forKey: block) ?? sizeClass(bytes)
+        inUseBytes -= size
         if keptBytes + size <= capacityBytes {
             free[size, default: []].append(block)
             keptBytes += size

@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import Testing
 
@@ -35,5 +36,24 @@ struct FloatBlockPoolTests {
         var misses = step()
         if misses > 0 { misses = step() }
         #expect(misses < counts.count, "the second pass should reuse the released blocks")
+    }
+
+    @Test("with WORKBENCH_FLOAT_CACHE_SLACK_MB=0 a miss releases kept blocks rather than raise the footprint")
+    func footprintLimitReleasesKeptBlocks() async {
+        await #expect(processExitsWith: .success) {
+            setenv("WORKBENCH_FLOAT_CACHE_SLACK_MB", "0", 1)
+            guard FloatBlockPool.slackBytes == 0, FloatBlockPool.capacityBytes >= 64 << 20 else { exit(1) }
+            let large = 2 << 20  // 8 MiB of floats, then 2 MiB: too small to take the 8 MiB block
+            let a = allocateFloats(large)
+            deallocateFloats(a, count: large)
+            guard FloatBlockPool.cachedBytes >= large * 4 else { exit(2) }  // kept: the footprint did not grow
+            let b = allocateFloats(large / 4)  // a miss: keeping `a` too would pass the 8 MiB high-water mark
+            guard FloatBlockPool.cachedBytes == 0 else { exit(3) }
+            deallocateFloats(b, count: large / 4)
+            let before = AllocationStatistics.snapshot().systemAllocations
+            let again = allocateFloats(large / 4)  // served from the kept block
+            guard AllocationStatistics.snapshot().systemAllocations == before else { exit(4) }
+            deallocateFloats(again, count: large / 4)
+        }
     }
 }
