@@ -40,10 +40,11 @@ public enum FloatBlockPool {
     /// How far the pool's footprint - blocks in use and blocks kept - may rise above the most bytes ever in use at
     /// once (`WORKBENCH_FLOAT_CACHE_SLACK_MB`; unset: no limit but ``capacityBytes``).
     ///
-    /// Measured on a b8x224 full step (2026-12-03, see BENCHMARKS.md): no limit 435 MB of anonymous memory at the
-    /// peak and 1 allocation from the system per step after warm-up; 32 MB of slack 391 MB and 47; 0 MB 367 MB and
-    /// 155 (`WORKBENCH_FLOAT_CACHE_MB=0`, nothing kept: 337 MB and every allocation). What the extra page faults
-    /// cost per step was not measured on a quiet machine yet, so the default keeps the fastest behaviour.
+    /// Measured on a b8x224 full step (2026-12-03): no limit 435 MB of anonymous memory at the peak and 1
+    /// allocation from the system per step after warm-up; 32 MB of slack 391 MB and 47; 0 MB 367 MB and 155
+    /// (`WORKBENCH_FLOAT_CACHE_MB=0`, nothing kept: 337 MB, every allocation). The page faults cost: a process
+    /// timing b8x224 and b64x32 full steps peaked at 421 instead of 473 MiB with 32 MB of slack, but took 0.80
+    /// instead of 0.43 s of system time and 8% longer (median of 6 alternating runs), so the default keeps speed.
     public static let slackBytes: Int = {
         if let text = ProcessInfo.processInfo.environment["WORKBENCH_FLOAT_CACHE_SLACK_MB"],
             let megabytes = Int(text), (0...(1 << 30)).contains(megabytes)
