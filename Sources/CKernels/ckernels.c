@@ -107,6 +107,99 @@ CLONES void tl_batch_norm_backward(
     }
 }
 
+CLONES void tl_channel_shifted_sums(
+    const float *restrict x, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1,
+    const float *restrict shift, double *restrict sum, double *restrict squares) {
+    for (ptrdiff_t c = c0; c < c1; c++) sum[c] = squares[c] = 0;
+    for (ptrdiff_t n = 0; n < batch; n++) {
+        const float *row = x + n * channels * plane;
+        if (plane == 1) {
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                double d = (double)row[c] - (double)shift[c];
+                sum[c] += d;
+                squares[c] += d * d;
+            }
+            continue;
+        }
+        for (ptrdiff_t c = c0; c < c1; c++) {
+            const float *v = row + c * plane;
+            const double k = shift[c];
+            double s = 0, q = 0;
+            for (ptrdiff_t i = 0; i < plane; i++) {
+                double d = (double)v[i] - k;
+                s += d;
+                q += d * d;
+            }
+            sum[c] += s;
+            squares[c] += q;
+        }
+    }
+}
+
+CLONES void tl_channel_gradient_sums(
+    const float *restrict dy, const float *restrict x, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane,
+    ptrdiff_t c0, ptrdiff_t c1, const float *restrict mean, double *restrict sum, double *restrict centered) {
+    for (ptrdiff_t c = c0; c < c1; c++) sum[c] = centered[c] = 0;
+    for (ptrdiff_t n = 0; n < batch; n++) {
+        const ptrdiff_t row = n * channels * plane;
+        if (plane == 1) {
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                double g = dy[row + c];
+                sum[c] += g;
+                centered[c] += g * ((double)x[row + c] - (double)mean[c]);
+            }
+            continue;
+        }
+        for (ptrdiff_t c = c0; c < c1; c++) {
+            const float *g = dy + row + c * plane, *v = x + row + c * plane;
+            const double m = mean[c];
+            double s = 0, t = 0;
+            for (ptrdiff_t i = 0; i < plane; i++) {
+                s += g[i];
+                t += (double)g[i] * ((double)v[i] - m);
+            }
+            sum[c] += s;
+            centered[c] += t;
+        }
+    }
+}
+
+CLONES void tl_channel_scale_shift(
+    const float *restrict x, float *restrict y, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0,
+    ptrdiff_t c1, const float *restrict scale, const float *restrict shift) {
+    for (ptrdiff_t n = 0; n < batch; n++) {
+        const ptrdiff_t row = n * channels * plane;
+        for (ptrdiff_t c = c0; c < c1; c++) {
+            const float a = scale[c], b = shift[c];
+            const float *v = x + row + c * plane;
+            float *out = y + row + c * plane;
+            for (ptrdiff_t i = 0; i < plane; i++) {
+                float p = v[i] * a;
+                out[i] = p + b;
+            }
+        }
+    }
+}
+
+CLONES void tl_channel_batch_norm_backward(
+    const float *restrict dy, const float *restrict x, float *restrict dx, ptrdiff_t batch, ptrdiff_t channels,
+    ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1, const float *restrict mean_dy, const float *restrict mu,
+    const float *restrict projection, const float *restrict scale) {
+    for (ptrdiff_t n = 0; n < batch; n++) {
+        const ptrdiff_t row = n * channels * plane;
+        for (ptrdiff_t c = c0; c < c1; c++) {
+            const float m = mean_dy[c], u = mu[c], p = projection[c], s = scale[c];
+            const ptrdiff_t at = row + c * plane;
+            for (ptrdiff_t i = 0; i < plane; i++) {
+                float centered = x[at + i] - u;
+                float q = centered * p;
+                float d = dy[at + i] - m;
+                dx[at + i] = (d - q) * s;
+            }
+        }
+    }
+}
+
 const char *tl_kernels_isa(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return "avx512f";

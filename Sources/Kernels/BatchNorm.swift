@@ -12,6 +12,25 @@ public enum BatchNormKernel {
         mean: UnsafeMutablePointer<Float>, variance: UnsafeMutablePointer<Float>, invstd: UnsafeMutablePointer<Float>
     ) {
         let count = Double(batch * plane)
+        if plane < smallPlane {
+            parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { range in
+                withChannelScratch(range, doubles: 2) { shift, sums in
+                    for c in range { shift[c - range.lowerBound] = input[c * plane] }
+                    tl_channel_shifted_sums(
+                        input, batch, channels, plane, range.lowerBound, range.upperBound,
+                        shift - range.lowerBound, sums - range.lowerBound, sums + range.count - range.lowerBound)
+                    for c in range {
+                        let (sum, squares) = (sums[c - range.lowerBound], sums[range.count + c - range.lowerBound])
+                        let centered = sum / count
+                        let biased = max(squares / count - centered * centered, 0)
+                        mean[c] = Float(Double(shift[c - range.lowerBound]) + centered)
+                        variance[c] = Float(biased)
+                        invstd[c] = Float(1 / (biased + Double(eps)).squareRoot())
+                    }
+                }
+            }
+            return
+        }
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
             for c in channelRange {
                 // Shifted sums (by the channel's first value) keep E[x^2] - E[x]^2 accurate in one pass.
@@ -38,6 +57,22 @@ public enum BatchNormKernel {
         mean: UnsafePointer<Float>, invstd: UnsafePointer<Float>,
         weight: UnsafePointer<Float>?, bias: UnsafePointer<Float>?
     ) {
+        if plane < smallPlane {
+            parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { range in
+                withChannelScratch(range, floats: 2) { scales, _ in
+                    let shifts = scales + range.count
+                    for c in range {
+                        let scale = invstd[c] * (weight?[c] ?? 1)
+                        scales[c - range.lowerBound] = scale
+                        shifts[c - range.lowerBound] = (bias?[c] ?? 0) - mean[c] * scale
+                    }
+                    tl_channel_scale_shift(
+                        input, output, batch, channels, plane, range.lowerBound, range.upperBound,
+                        scales - range.lowerBound, shifts - range.lowerBound)
+                }
+            }
+            return
+        }
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
             for c in channelRange {
                 let scale = invstd[c] * (weight?[c] ?? 1)
@@ -62,6 +97,38 @@ public enum BatchNormKernel {
         gradBias: UnsafeMutablePointer<Float>?
     ) {
         let count = Double(batch * plane)
+        if plane < smallPlane {
+            parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { range in
+                let (low, width) = (range.lowerBound, range.count)
+                withChannelScratch(range, floats: 4, doubles: 2) { values, sums in
+                    tl_channel_gradient_sums(
+                        gradOutput, input, batch, channels, plane, low, range.upperBound, mean, sums - low,
+                        sums + width - low)
+                    // values: mean(dy), projection, scale, and a zero shift (eval mode), per channel of the range
+                    for c in range {
+                        let (sumDy, sumDyCentered) = (sums[c - low], sums[width + c - low])
+                        let inv = invstd[c]
+                        gradWeight?[c] = Float(sumDyCentered) * inv
+                        gradBias?[c] = Float(sumDy)
+                        values[c - low] = Float(sumDy / count)
+                        values[width + c - low] = Float(sumDyCentered / count) * inv * inv
+                        values[2 * width + c - low] = (weight?[c] ?? 1) * inv
+                        values[3 * width + c - low] = 0
+                    }
+                    guard let gradInput else { return }
+                    if training {
+                        tl_channel_batch_norm_backward(
+                            gradOutput, input, gradInput, batch, channels, plane, low, range.upperBound, values - low,
+                            mean, values + width - low, values + 2 * width - low)
+                    } else {
+                        tl_channel_scale_shift(
+                            gradOutput, gradInput, batch, channels, plane, low, range.upperBound,
+                            values + 2 * width - low, values + 3 * width - low)
+                    }
+                }
+            }
+            return
+        }
         parallelFor(channels, grain: max(1, 32_768 / max(batch * plane, 1))) { channelRange in
             for c in channelRange {
                 let mu = mean[c]
@@ -100,6 +167,27 @@ public enum BatchNormKernel {
                         for p in 0..<plane { dx[p] = dy[p] * scale }
                     }
                 }
+            }
+        }
+    }
+}
+
+extension BatchNormKernel {
+    /// Planes (`H * W`) smaller than this go through the channel-range C loops (`tl_channel_*`): one call per task
+    /// rather than one per sample and channel, whose overhead outweighed the work (a b64x32 training step's batch
+    /// norms have planes of 256, 64, 16, 4 and 1).
+    static let smallPlane = 64
+
+    /// Runs `body` with uninitialised scratch for `floats` and `doubles` values per channel of `range` (on the
+    /// stack: a range is at most a few thousand channels).
+    @inline(__always)
+    static func withChannelScratch(
+        _ range: Range<Int>, floats: Int = 1, doubles: Int = 1,
+        _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) -> Void
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(floats * range.count, 1)) { floatBuffer in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(doubles * range.count, 1)) { doubleBuffer in
+                body(floatBuffer.baseAddress!, doubleBuffer.baseAddress!)
             }
         }
     }

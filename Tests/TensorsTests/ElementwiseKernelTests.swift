@@ -35,6 +35,7 @@ struct ElementwiseKernelTests {
         }
     }
 
+    /// Planes below 64 go through the channel-range loops, 100 through the per-plane ones.
     @Test("batch-norm statistics, normalisation and gradients against Double sums at odd plane sizes")
     func batchNorm() {
         for plane in [1, 7, 8, 9, 17, 33, 100] {
@@ -56,6 +57,24 @@ struct ElementwiseKernelTests {
             BatchNormKernel.backward(
                 gradOutput: dy, input: x, batch: batch, channels: channels, plane: plane, mean: mean, invstd: invstd,
                 weight: nil, training: true, gradInput: &gx, gradWeight: &gw, gradBias: &gb)
+            // Normalisation with an affine map, and the eval-mode gradient (constant statistics): dy * w * invstd.
+            let (weight, bias): ([Float], [Float]) = ([1.5, -0.5], [0.25, 2])
+            var (y, gxEval) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
+            BatchNormKernel.normalize(
+                input: x, output: &y, batch: batch, channels: channels, plane: plane, mean: mean, invstd: invstd,
+                weight: weight, bias: bias)
+            BatchNormKernel.backward(
+                gradOutput: dy, input: x, batch: batch, channels: channels, plane: plane, mean: mean, invstd: invstd,
+                weight: weight, training: false, gradInput: &gxEval, gradWeight: nil, gradBias: nil)
+            for c in 0..<channels {
+                let indices = (0..<batch).flatMap { n in (0..<plane).map { (n * channels + c) * plane + $0 } }
+                for i in indices {
+                    let scale = invstd[c] * weight[c]
+                    let expected = x[i] * scale + (bias[c] - mean[c] * scale)
+                    #expect(abs(y[i] - expected) <= 1e-6 * max(1, abs(expected)), "plane \(plane): output \(i)")
+                    #expect(gxEval[i] == dy[i] * scale, "plane \(plane): eval-mode grad input \(i)")
+                }
+            }
             for c in 0..<channels {
                 let indices = (0..<batch).flatMap { n in (0..<plane).map { (n * channels + c) * plane + $0 } }
                 let n = Double(indices.count)

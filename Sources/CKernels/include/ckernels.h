@@ -24,6 +24,24 @@ void tl_gradient_sums(const float *dy, const float *x, ptrdiff_t n, float mean, 
 /// dx[i] = (dy[i] - mean_dy - (x[i] - mu) * projection) * scale (batch-norm backward in training mode).
 void tl_batch_norm_backward(
     const float *dy, const float *x, float *dx, ptrdiff_t n, float mean_dy, float mu, float projection, float scale);
+/// Channel-range forms of the four batch-norm loops above for small planes (plane = H * W, e.g. 1 at layer4 of a
+/// 32x32 input), over channels [c0, c1) of every sample of an [batch, channels, plane] array, per-channel values
+/// indexed by channel: one call per task instead of one per (sample, channel), and for plane 1 a loop across
+/// channels that vectorises. Sums start from zero and are accumulated in double, sample after sample.
+void tl_channel_shifted_sums(
+    const float *x, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1,
+    const float *shift, double *sum, double *squares);
+void tl_channel_gradient_sums(
+    const float *dy, const float *x, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1,
+    const float *mean, double *sum, double *centered);
+/// y = x * scale[c] + shift[c] (a multiply and an add, as tl_scale_shift).
+void tl_channel_scale_shift(
+    const float *x, float *y, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1,
+    const float *scale, const float *shift);
+/// dx = (dy - mean_dy[c] - (x - mu[c]) * projection[c]) * scale[c], as tl_batch_norm_backward.
+void tl_channel_batch_norm_backward(
+    const float *dy, const float *x, float *dx, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0,
+    ptrdiff_t c1, const float *mean_dy, const float *mu, const float *projection, const float *scale);
 /// The instruction set the clones above resolve to on this CPU ("avx512f", "avx2" or "default").
 const char *tl_kernels_isa(void);
 
