@@ -27,12 +27,20 @@ enum HDF5AttributeMessages {
     /// Throws `HDF5Error.corruptAttributeMessages` when libhdf5 cannot decode every attribute message of the open
     /// object `object` (at `target` in `file`). Callers hold the library lock.
     static func check(_ object: hid_t, in file: HDF5File, at target: String) throws {
+        // In a file opened read-only the header on disk is what libhdf5 reads: check the messages' names and parts
+        // before libhdf5 decodes any of them (its decoder copies parts by their stored sizes).
+        var info = H5O_info_t()
+        if file.mode == .readOnly, H5Oget_info2(object, &info, H5O_INFO_BASIC) >= 0,
+            let layout = try? HDF5FileLayout(file),
+            let found = try? inconsistentName(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
+        {
+            throw HDF5Error.corruptAttributeMessages(file: file.path, object: target, reason: found)
+        }
         guard H5Aexists(object, probeName) < 0 else { return }
         let library = innermostLibraryError()
         var reason =
             library.map { "libhdf5 cannot decode one of its attribute messages: \($0)" }
             ?? "libhdf5 cannot decode one of its attribute messages"
-        var info = H5O_info_t()
         if H5Oget_info2(object, &info, H5O_INFO_BASIC) >= 0, let layout = try? HDF5FileLayout(file),
             let found = try? inconsistentName(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
         {
@@ -67,10 +75,63 @@ enum HDF5AttributeMessages {
         var attribute = 0
         // Attribute messages stored in place (not shared-message references).
         for message in header.messages where message.type == 0x0C && message.flags & 0x02 == 0 {
-            if let clause = nameClause(of: message.data, number: attribute, header: address, chunk: message.chunk) {
+            if let clause =
+                nameClause(of: message.data, number: attribute, header: address, chunk: message.chunk)
+                ?? partsClause(of: message.data, number: attribute, header: address, layout: layout)
+            {
                 return clause
             }
             attribute += 1
+        }
+        return nil
+    }
+
+    /// Why the parts of attribute message `number` - name, datatype, dataspace and data, by the sizes the message
+    /// stores - do not fit in the message, or `nil`. libhdf5 1.10.8's decoder (`H5O__attr_decode`) copies each by
+    /// its stored size without checking it against the message: a heap-buffer-overflow found by the `hdf5` fuzz
+    /// target (`Fuzz/regressions/hdf5/libhdf5_H5O__attr_decode_memcpy_overflow_in_H5Aexists.h5`). Version 1 pads
+    /// each part to 8 bytes; version 3 has an encoding byte before the name.
+    static func partsClause(of message: [UInt8], number: Int, header: UInt64, layout: HDF5FileLayout) -> String? {
+        let at = "attribute message \(number) of the object header at address \(header)"
+        guard message.count >= 8, (1...3).contains(Int(message[0])) else { return nil }  // nameClause's to say
+        let version = Int(message[0])
+        func padded(_ size: Int) -> Int { version == 1 ? (size + 7) / 8 * 8 : size }
+        let nameSize = Int(HDF5GlobalHeap.littleEndian(message, at: 2, size: 2))
+        let datatypeSize = Int(HDF5GlobalHeap.littleEndian(message, at: 4, size: 2))
+        let dataspaceSize = Int(HDF5GlobalHeap.littleEndian(message, at: 6, size: 2))
+        let datatypeAt = (version == 3 ? 9 : 8) + padded(nameSize)
+        let dataspaceAt = datatypeAt + padded(datatypeSize)
+        let dataAt = dataspaceAt + padded(dataspaceSize)
+        guard dataAt <= message.count, datatypeSize >= 8, dataspaceSize >= 4 else {
+            return "\(at) stores a \(nameSize)-byte name, a \(datatypeSize)-byte datatype and a \(dataspaceSize)-byte "
+                + "dataspace, which do not fit in its \(message.count) bytes"
+        }
+        // The datatype's element size (bytes 4-7); a variable-length element is stored as its length, the global
+        // heap collection's address and the object's index.
+        let datatypeClass = Int(message[datatypeAt] & 0x0F)
+        let elementSize =
+            datatypeClass == 9
+            ? UInt64(8 + layout.addressSize) : HDF5GlobalHeap.littleEndian(message, at: datatypeAt + 4, size: 4)
+        // The dataspace: version, rank, flags, then (version 1) 5 reserved bytes or (version 2) its type, and the
+        // dimensions' sizes.
+        let dataspaceVersion = Int(message[dataspaceAt])
+        let rank = Int(message[dataspaceAt + 1])
+        let dimensionsAt = dataspaceAt + (dataspaceVersion == 1 ? 8 : 4)
+        guard dimensionsAt + rank * layout.lengthSize <= dataspaceAt + dataspaceSize else {
+            return "\(at) has a dataspace of rank \(rank) that does not fit in its \(dataspaceSize) bytes"
+        }
+        var elements: UInt64 = dataspaceVersion >= 2 && message[dataspaceAt + 3] == 2 ? 0 : 1  // type 2: null
+        for dimension in 0..<rank {
+            let size = HDF5GlobalHeap.littleEndian(
+                message, at: dimensionsAt + dimension * layout.lengthSize, size: layout.lengthSize)
+            let (product, overflow) = elements.multipliedReportingOverflow(by: size)
+            guard !overflow else { return "\(at) has a dataspace whose element count overflows" }
+            elements = product
+        }
+        let (dataSize, overflow) = elements.multipliedReportingOverflow(by: elementSize)
+        guard !overflow, dataSize <= UInt64(message.count - dataAt) else {
+            return "\(at) holds \(elements) elements of \(elementSize) bytes, which do not fit in the "
+                + "\(message.count - dataAt) bytes after its dataspace"
         }
         return nil
     }

@@ -83,6 +83,37 @@ import Testing
         #expect(reason.contains("stores a name length of 9 bytes, but its name 'a6_damaged' takes 11"), "\(reason)")
     }
 
+    /// The corruption of `libhdf5_H5O__attr_decode_memcpy_overflow_in_H5Aexists.h5`: a dataspace size larger than
+    /// the message (libhdf5 copied past its buffer). Refused from the header on disk, before libhdf5 decodes it.
+    @Test func dataspaceSizeBeyondTheMessageIsRefused() throws {
+        let reason = Self.corruption(
+            try Self.listDamaged { bytes, message in
+                bytes[message.versionAt + 6] = 0x08
+                bytes[message.versionAt + 7] = 0x02
+            })
+        #expect(reason.hasPrefix("attribute message 5 of the object header at address "), "\(reason)")
+        #expect(reason.contains("-byte datatype and a 520-byte dataspace, which do not fit in its"), "\(reason)")
+    }
+
+    /// A dataspace claiming more elements than the message holds data for.
+    @Test func dataLargerThanTheMessageIsRefused() throws {
+        let reason = Self.corruption(
+            try Self.listDamaged { bytes, message in
+                // Rank 0 (a scalar) becomes rank 1 whose dimension is read from the bytes that follow; the
+                // attribute's int64 value is 5, so the dataspace claims at least 5 elements of 8 bytes.
+                let dataspaceAt =
+                    message.datatypeAt
+                    + (message.version == 1
+                        ? (Self.read(bytes, at: message.versionAt + 4) + 7) / 8 * 8
+                        : Self.read(bytes, at: message.versionAt + 4))
+                bytes[dataspaceAt + 1] = 1
+            })
+        #expect(
+            reason.contains("elements of 8 bytes, which do not fit in the") || reason.contains("rank 1"), "\(reason)")
+    }
+
+    static func read(_ bytes: [UInt8], at offset: Int) -> Int { Int(bytes[offset]) | Int(bytes[offset + 1]) << 8 }
+
     @Test func nameLengthLongerThanTheNameIsRefused() throws {
         let reason = Self.corruption(
             try Self.listDamaged { bytes, message in bytes[message.nameLengthAt] += 1 })
