@@ -32,7 +32,7 @@ enum HDF5AttributeMessages {
         var info = H5O_info_t()
         if file.mode == .readOnly, H5Oget_info2(object, &info, H5O_INFO_BASIC) >= 0,
             let layout = try? HDF5FileLayout(file),
-            let found = try? inconsistentName(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
+            let found = try? inconsistentMessage(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
         {
             throw HDF5Error.corruptAttributeMessages(file: file.path, object: target, reason: found)
         }
@@ -42,7 +42,7 @@ enum HDF5AttributeMessages {
             library.map { "libhdf5 cannot decode one of its attribute messages: \($0)" }
             ?? "libhdf5 cannot decode one of its attribute messages"
         if H5Oget_info2(object, &info, H5O_INFO_BASIC) >= 0, let layout = try? HDF5FileLayout(file),
-            let found = try? inconsistentName(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
+            let found = try? inconsistentMessage(inHeaderAt: UInt64(info.addr), layout: layout, path: file.path)
         {
             reason = found
         }
@@ -65,10 +65,11 @@ enum HDF5AttributeMessages {
     }
 
     /// The first attribute message in the object header at `address` (following its continuation chunks) whose
-    /// stored name length disagrees with its name - the bytes up to the first NUL inside the message - or whose
-    /// version libhdf5 does not know, as one clause; `nil` when every attribute message's name is consistent or the
-    /// header cannot be parsed (libhdf5 refused it for another reason).
-    static func inconsistentName(
+    /// stored name length disagrees with its name - the bytes up to the first NUL inside the message -, whose
+    /// version libhdf5 does not know, or whose parts do not fit in it (``partsClause(of:number:header:layout:)``),
+    /// as one clause; `nil` when every attribute message is consistent or the header cannot be parsed (libhdf5
+    /// refused it for another reason).
+    static func inconsistentMessage(
         inHeaderAt address: UInt64, layout: HDF5FileLayout, path: String
     ) throws(HDF5GlobalHeap.Corruption) -> String? {
         guard let header = try HDF5ObjectHeader.read(at: address, layout: layout, path: path) else { return nil }

@@ -80,6 +80,11 @@ enum HDF5Superblock {
     private static func bytes(ofFileAt path: String, at offset: Int, count: Int) -> [UInt8] {
         guard let handle = FileHandle(forReadingAtPath: path) else { return [] }
         defer { try? handle.close() }
+        return read(handle, at: offset, count: count)
+    }
+
+    /// Up to `count` bytes of the open `handle` from `offset` (fewer at the end of the file, none on an error).
+    private static func read(_ handle: FileHandle, at offset: Int, count: Int) -> [UInt8] {
         guard (try? handle.seek(toOffset: UInt64(offset))) != nil else { return [] }
         return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
     }
@@ -97,10 +102,7 @@ enum HDF5Superblock {
         defer { try? handle.close() }
         guard let end = try? handle.seekToEnd() else { return nil }
         let size = Int(clamping: end)
-        func bytes(at offset: Int, count: Int) -> [UInt8] {
-            guard (try? handle.seek(toOffset: UInt64(offset))) != nil else { return [] }
-            return [UInt8]((try? handle.read(upToCount: count)) ?? Data())
-        }
+        func bytes(at offset: Int, count: Int) -> [UInt8] { read(handle, at: offset, count: count) }
         var start = 0
         while start < size {
             let head = bytes(at: start, count: signature.count)
