@@ -38,22 +38,28 @@ struct FloatBlockPoolTests {
         #expect(misses < counts.count, "the second pass should reuse the released blocks")
     }
 
-    @Test("with WORKBENCH_FLOAT_CACHE_SLACK_MB=0 a miss releases kept blocks rather than raise the footprint")
-    func footprintLimitReleasesKeptBlocks() async {
+    @Test("a released large block serves smaller requests, and their ranges merge back to serve it again")
+    func largeBlocksSplitAndMerge() async {
         await #expect(processExitsWith: .success) {
-            setenv("WORKBENCH_FLOAT_CACHE_SLACK_MB", "0", 1)
-            guard FloatBlockPool.slackBytes == 0, FloatBlockPool.capacityBytes >= 64 << 20 else { exit(1) }
-            let large = 2 << 20  // 8 MiB of floats, then 2 MiB: too small to take the 8 MiB block
+            guard FloatBlockPool.capacityBytes >= 64 << 20 else { exit(1) }
+            let large = 2 << 20  // 8 MiB of floats, then four of 2 MiB
             let a = allocateFloats(large)
+            a[large - 1] = 1
+            let footprint = FloatBlockPool.arenaBytes
+            guard footprint >= large * 4 else { exit(2) }
             deallocateFloats(a, count: large)
-            guard FloatBlockPool.cachedBytes >= large * 4 else { exit(2) }  // kept: the footprint did not grow
-            let b = allocateFloats(large / 4)  // a miss: keeping `a` too would pass the 8 MiB high-water mark
-            guard FloatBlockPool.cachedBytes == 0 else { exit(3) }
-            deallocateFloats(b, count: large / 4)
             let before = AllocationStatistics.snapshot().systemAllocations
-            let again = allocateFloats(large / 4)  // served from the kept block
-            guard AllocationStatistics.snapshot().systemAllocations == before else { exit(4) }
-            deallocateFloats(again, count: large / 4)
+            let quarters = (0..<4).map { _ in allocateFloats(large / 4) }
+            // Each quarter is carved from the released block: no new pages, no new mapping.
+            guard AllocationStatistics.snapshot().systemAllocations == before else { exit(3) }
+            guard FloatBlockPool.arenaBytes == footprint else { exit(4) }
+            for quarter in quarters { deallocateFloats(quarter, count: large / 4) }
+            let again = allocateFloats(large)  // the four ranges merged into one
+            guard AllocationStatistics.snapshot().systemAllocations == before else { exit(5) }
+            guard FloatBlockPool.arenaBytes == footprint else { exit(6) }
+            deallocateFloats(again, count: large)
+            FloatBlockPool.emptyCache()
+            guard FloatBlockPool.cachedBytes < large * 4 else { exit(7) }
         }
     }
 }
