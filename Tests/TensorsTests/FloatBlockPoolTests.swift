@@ -41,7 +41,8 @@ struct FloatBlockPoolTests {
     @Test("a released large block serves smaller requests, and their ranges merge back to serve it again")
     func largeBlocksSplitAndMerge() async {
         await #expect(processExitsWith: .success) {
-            guard FloatBlockPool.capacityBytes >= 64 << 20 else { exit(1) }
+            // Holds whatever WORKBENCH_FLOAT_CACHE_MB says: past the capacity a released range loses its pages, not
+            // its place in the arena.
             let large = 2 << 20  // 8 MiB of floats, then four of 2 MiB
             let a = allocateFloats(large)
             a[large - 1] = 1
