@@ -63,4 +63,35 @@ struct FloatBlockPoolTests {
             guard FloatBlockPool.cachedBytes < large * 4 else { exit(7) }
         }
     }
+
+    @Test("blocks taken and given back from several threads at once never overlap")
+    func concurrentBlocksNeverOverlap() async {
+        // Large (arena) and small (size-class) blocks, each filled with its owner's mark and checked before release:
+        // two blocks handed out over the same bytes would show the other's mark.
+        let counts = [70_001, 300_000, 1_000, 65_536, 2_000_000, 17]
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for worker in 0..<4 {
+                group.addTask {
+                    var failures = 0
+                    for round in 0..<20 {
+                        let mark = Float(worker * 1000 + round)
+                        let blocks = counts.map { count in
+                            let block = allocateFloats(count)
+                            block.update(repeating: mark, count: count)
+                            return block
+                        }
+                        for (block, count) in zip(blocks, counts) {
+                            if block[0] != mark || block[count / 2] != mark || block[count - 1] != mark {
+                                failures += 1
+                            }
+                            deallocateFloats(block, count: count)
+                        }
+                    }
+                    return failures
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(failures == 0)
+    }
 }
