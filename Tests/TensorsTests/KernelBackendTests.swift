@@ -97,7 +97,7 @@ struct KernelBackendTests {
     }
 
     @Test(
-        "conv2d forward, input and weight gradients: ResNet layer shapes, groups, dilation, single images",
+        "conv2d forward, input and weight gradients: ResNet layer shapes, groups, dilation, single images, channel slices",
         arguments: [
             ConvGeometry(
                 batch: 2, inChannels: 3, height: 20, width: 18, outChannels: 8, kernelHeight: 7, kernelWidth: 7,
@@ -113,6 +113,11 @@ struct KernelBackendTests {
                 strideH: 2, strideW: 2),
             ConvGeometry(
                 batch: 5, inChannels: 64, height: 4, width: 4, outChannels: 64, kernelHeight: 3, kernelWidth: 3,
+                padH: 1, padW: 1),
+            // A weight larger than the input: the weight gradient splits by output channels (16 and 24 here, the
+            // second slice not a whole number of 16-channel blocks), at batch 1 too.
+            ConvGeometry(
+                batch: 1, inChannels: 16, height: 3, width: 3, outChannels: 40, kernelHeight: 3, kernelWidth: 3,
                 padH: 1, padW: 1),
             ConvGeometry(
                 batch: 2, inChannels: 24, height: 17, width: 17, outChannels: 32, kernelHeight: 1, kernelWidth: 1),
