@@ -29,8 +29,13 @@ struct BenchModel: ParsableCommand {
     @Option(help: "Untimed runs first.") var warmup = 2
     @Option(parsing: .upToNextOption, help: "Shapes as BATCHxSIZE (SIZE at least 32).")
     var shapes: [BenchShape] = [BenchShape(argument: "8x224")!, BenchShape(argument: "32x64")!]
-    @Option(parsing: .upToNextOption, help: "Cases to time.")
-    var cases: [ModelBenchmark.Case] = ModelBenchmark.Case.allCases
+    // No array default: swift-argument-parser would print a raw-value enum's defaults by their raw values (the
+    // report names, "full step"), which the option does not accept.
+    @Option(parsing: .upToNextOption, help: "Cases to time (default: inference full frozen layer4).")
+    var cases: [ModelBenchmark.Case] = []
+
+    /// The cases given, or every case.
+    private var chosenCases: [ModelBenchmark.Case] { cases.isEmpty ? ModelBenchmark.Case.allCases : cases }
     @Option(help: ArgumentHelp("Record this run as a baseline JSON file.", valueName: "FILE"))
     var saveBaseline: String?
     @Option(help: ArgumentHelp("Compare this run with a baseline JSON file.", valueName: "FILE"))
@@ -78,7 +83,7 @@ struct BenchModel: ParsableCommand {
             return record
         }
         let record = BaselineRecorder.record(
-            cases: cases, shapes: shapes.map { .init(batch: $0.batch, size: $0.size) }, warmup: warmup,
+            cases: chosenCases, shapes: shapes.map { .init(batch: $0.batch, size: $0.size) }, warmup: warmup,
             repeats: repeats, provenance: provenance, note: note,
             progress: { FileHandle.standardError.write(Data("bench: \($0)\n".utf8)) })
         print(BaselineRecorder.summary(record))
@@ -101,7 +106,7 @@ struct BenchModel: ParsableCommand {
     private func runPlain() {
         let baseline = ProcessMemory.residentMegabytes
         for shape in shapes {
-            for benchmarkCase in cases {
+            for benchmarkCase in chosenCases {
                 print(
                     ModelBenchmark.run(
                         benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup,

@@ -159,6 +159,11 @@ struct WorkbenchCLITests {
         #expect(shape.status == 64 && shape.firstLine.contains("8x8"))
         let cases = try Self.workbench("bench", "model", "--cases", "training")
         #expect(cases.status == 64 && cases.stderr.contains("inference") && cases.stderr.contains("layer4"))
+        // --help names the default cases as the option spells them.
+        let help = try Self.workbench("bench", "model", "--help")
+        #expect(
+            help.stdout.contains("(default: inference full frozen layer4)")
+                && !help.stdout.contains("default: inference, full step"))
         let repeats = try Self.workbench("bench", "conv", "--repeats", "0")
         #expect(repeats.status == 64 && repeats.firstLine == "Error: --repeats must be at least 1, got 0")
         let workers = try Self.workbench("bench", "data", "--workers", "0")
