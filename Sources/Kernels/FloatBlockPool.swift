@@ -27,7 +27,7 @@ import Glibc
 ///   ``emptyCache()`` releases every kept block.
 public enum FloatBlockPool {
     /// Requests of at least this many bytes are arena blocks (whole pages).
-    static let mappedThreshold = 256 << 10
+    static let arenaThreshold = 256 << 10
     /// The arena's unit: sizes are rounded up to whole pages.
     static let pageSize = 4096
 
@@ -50,14 +50,14 @@ public enum FloatBlockPool {
     nonisolated(unsafe) private static var reservation: UnsafeMutableRawPointer?
     nonisolated(unsafe) private static var reservedBytes = 0
     nonisolated(unsafe) private static var arena = FloatArena(capacity: 0)
-    nonisolated(unsafe) private static var reserved = false
+    nonisolated(unsafe) private static var reservationTried = false
 
     /// Reserves the arena's address range the first time a large block is asked for: 64 GiB of address space,
     /// halved until the system grants it (down to 256 MiB; below that, large blocks are mappings of their own).
     /// Callers hold the lock.
     private static func reserveIfNeeded() {
-        guard !reserved else { return }
-        reserved = true
+        guard !reservationTried else { return }
+        reservationTried = true
         #if canImport(Glibc)
         var bytes = 64 << 30
         while bytes >= 256 << 20 {
@@ -106,7 +106,7 @@ public enum FloatBlockPool {
     /// A 64-byte aligned block of at least `bytes`; `fromSystem` says whether it was a miss.
     @usableFromInline
     static func take(_ bytes: Int) -> (pointer: UnsafeMutableRawPointer, fromSystem: Bool) {
-        if bytes >= mappedThreshold { return takeLarge(pageRounded(bytes)) }
+        if bytes >= arenaThreshold { return takeLarge(pageRounded(bytes)) }
         let own = sizeClass(bytes)
         lock.lock()
         var size = own
@@ -119,7 +119,7 @@ public enum FloatBlockPool {
                 return (block, false)
             }
             size = sizeClass(size + 1)
-            if size >= mappedThreshold { break }
+            if size >= arenaThreshold { break }
         }
         lock.unlock()
         return (UnsafeMutableRawPointer.allocate(byteCount: own, alignment: 64), true)
@@ -128,7 +128,7 @@ public enum FloatBlockPool {
     /// Takes back a block from ``take(_:)`` of the same `bytes`.
     @usableFromInline
     static func give(_ block: UnsafeMutableRawPointer, _ bytes: Int) {
-        if bytes >= mappedThreshold { return giveLarge(block, pageRounded(bytes)) }
+        if bytes >= arenaThreshold { return giveLarge(block, pageRounded(bytes)) }
         lock.lock()
         let size = standIns.removeValue(forKey: block) ?? sizeClass(bytes)
         if keptBytes + arena.freeBytes + size <= capacityBytes {

@@ -1,5 +1,5 @@
 /// 64-byte aligned allocation of uninitialised `Float` storage, the unit every kernel works on, from
-/// ``FloatBlockPool`` (a block released earlier when one of the size class is kept, else the system).
+/// ``FloatBlockPool`` (a released block or arena range when one fits, else new pages or memory from the system).
 ///
 /// Callers own the returned pointer and release it with ``deallocateFloats(_:count:)``, passing the same count;
 /// ``AllocationStatistics`` counts both.
