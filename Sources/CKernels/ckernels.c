@@ -200,6 +200,104 @@ CLONES void tl_channel_batch_norm_backward(
     }
 }
 
+// im2col and col2im through an offset table, for small output planes: one row of the column matrix per
+// (channel, tap) is `images` runs of `plane` values, value p of image n read from offsets[t * plane + p] in that
+// image's channel plane (-1: the padding, a zero).
+CLONES void tl_im2col_table(
+    const float *restrict input, ptrdiff_t images, ptrdiff_t image_stride, ptrdiff_t in_plane, ptrdiff_t channels,
+    const int *restrict offsets, ptrdiff_t taps, ptrdiff_t plane, float *restrict columns, ptrdiff_t row_length) {
+    for (ptrdiff_t c = 0; c < channels; c++) {
+        for (ptrdiff_t t = 0; t < taps; t++) {
+            float *restrict row = columns + (c * taps + t) * row_length;
+            const int *restrict off = offsets + t * plane;
+            for (ptrdiff_t n = 0; n < images; n++) {
+                const float *restrict src = input + n * image_stride + c * in_plane;
+                float *restrict dst = row + n * plane;
+                for (ptrdiff_t p = 0; p < plane; p++) {
+                    int o = off[p];
+                    dst[p] = o >= 0 ? src[o] : 0.0f;
+                }
+            }
+        }
+    }
+}
+
+// The adjoint: adds every value of the column rows back onto the input position it was read from. Within one
+// (channel, tap, image) the positions are distinct, so the order of the additions onto any one input value is the
+// same as col2im's loops (channel, tap, image, output position).
+CLONES void tl_col2im_table(
+    const float *restrict columns, ptrdiff_t images, ptrdiff_t image_stride, ptrdiff_t in_plane, ptrdiff_t channels,
+    const int *restrict offsets, ptrdiff_t taps, ptrdiff_t plane, float *restrict input, ptrdiff_t row_length) {
+    for (ptrdiff_t c = 0; c < channels; c++) {
+        for (ptrdiff_t t = 0; t < taps; t++) {
+            const float *restrict row = columns + (c * taps + t) * row_length;
+            const int *restrict off = offsets + t * plane;
+            for (ptrdiff_t n = 0; n < images; n++) {
+                float *dst = input + n * image_stride + c * in_plane;
+                const float *restrict src = row + n * plane;
+                for (ptrdiff_t p = 0; p < plane; p++) {
+                    int o = off[p];
+                    if (o >= 0) dst[o] += src[p];
+                }
+            }
+        }
+    }
+}
+
+// Max pooling of `planes` planes [h, w] -> [ho, wo] without indices, in two separable passes (along each input
+// row, then down each output row's window) through a row copy bordered with -inf. Both passes take a later tap
+// when `v > best || v != v`, in row-major tap order, so the result is PyTorch's value exactly: the first maximum,
+// or the last NaN. `scratch` holds h * wo + row_floats floats (row_floats: see tl_max_pool_row_floats).
+CLONES void tl_max_pool_planes(
+    const float *restrict x, float *restrict y, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ho,
+    ptrdiff_t wo, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh,
+    ptrdiff_t dw, float *restrict scratch) {
+    float *restrict rows = scratch;
+    float *restrict row = scratch + h * wo;
+    const ptrdiff_t row_floats = tl_max_pool_row_floats(w, wo, kw, sw, pw, dw);
+    for (ptrdiff_t i = 0; i < row_floats; i++) row[i] = -__builtin_inff();
+    for (ptrdiff_t plane = 0; plane < planes; plane++) {
+        const float *restrict src = x + plane * h * w;
+        float *restrict dst = y + plane * ho * wo;
+        for (ptrdiff_t ih = 0; ih < h; ih++) {
+            for (ptrdiff_t iw = 0; iw < w; iw++) row[pw + iw] = src[ih * w + iw];
+            float *restrict best = rows + ih * wo;
+            for (ptrdiff_t ow = 0; ow < wo; ow++) {
+                float b = -__builtin_inff();
+                for (ptrdiff_t kj = 0; kj < kw; kj++) {
+                    float v = row[ow * sw + kj * dw];
+                    b = (v > b || v != v) ? v : b;
+                }
+                best[ow] = b;
+            }
+        }
+        for (ptrdiff_t oh = 0; oh < ho; oh++) {
+            float *restrict out = dst + oh * wo;
+            for (ptrdiff_t ow = 0; ow < wo; ow++) out[ow] = -__builtin_inff();
+            for (ptrdiff_t ki = 0; ki < kh; ki++) {
+                ptrdiff_t ih = oh * sh - ph + ki * dh;
+                if (ih < 0 || ih >= h) continue;
+                const float *restrict best = rows + ih * wo;
+                for (ptrdiff_t ow = 0; ow < wo; ow++) {
+                    float v = best[ow], b = out[ow];
+                    out[ow] = (v > b || v != v) ? v : b;
+                }
+            }
+        }
+    }
+}
+
+ptrdiff_t tl_max_pool_row_floats(ptrdiff_t w, ptrdiff_t wo, ptrdiff_t kw, ptrdiff_t sw, ptrdiff_t pw, ptrdiff_t dw) {
+    ptrdiff_t reach = wo > 0 ? (wo - 1) * sw + (kw - 1) * dw + 1 : 0;
+    return reach > pw + w ? reach : pw + w;
+}
+
+void tl_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
 const char *tl_kernels_isa(void) {
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return "avx512f";

@@ -1,3 +1,5 @@
+import CDNNL
+
 /// Convolutions of a 1x1 input plane to a 1x1 output plane (layer4 of ResNet-18 on 32x32 images: `[N, 512, 1, 1]`
 /// through 3x3 kernels with padding 1), as one GEMM over the whole batch with the single kernel tap that meets the
 /// image.
@@ -48,13 +50,24 @@ extension Convolution {
     }
 
     /// Forward pass of a single-pixel convolution (``singlePixelTap(_:)`` must hold), bias and ReLU included.
+    /// With `prepared` (weights that do not change between calls), the tap's `[O, C]` weights are gathered once and
+    /// kept there.
     static func singlePixelForward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool,
-        backend: KernelBackend
+        backend: KernelBackend, prepared: PreparedWeights? = nil
     ) {
-        let tapWeights = workspace.reserve(g.outChannels * g.inChannels)
-        gatherTap(weight, g, into: tapWeights)
+        let count = g.outChannels * g.inChannels
+        let tapWeights: UnsafeMutablePointer<Float>
+        if let prepared {
+            tapWeights = prepared.copy(
+                layout: OneDNN.descriptor([g.outChannels, g.inChannels], dnnl_ab), offset: singlePixelOffsets(g).tap,
+                floats: count
+            ) { gatherTap(weight, g, into: $0) }
+        } else {
+            tapWeights = workspace.reserve(count)
+            gatherTap(weight, g, into: tapWeights)
+        }
         sgemm(
             transposeA: .none, transposeB: .transpose, m: g.batch, n: g.outChannels, k: g.inChannels,
             a: input, lda: g.inChannels, b: tapWeights, ldb: g.inChannels, c: output, ldc: g.outChannels,

@@ -61,7 +61,7 @@ public enum Convolution {
         if usesSinglePixel(g, backend, algorithm) {
             singlePixelForward(
                 input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace,
-                relu: relu, backend: backend)
+                relu: relu, backend: backend, prepared: prepared)
             return
         }
         if usesPrimitive(.forward, g, backend, algorithm),

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Unfolds the channels `[c0, c0 + channels)` of an NCHW batch into the im2col matrix
 /// `[channels * kh * kw, N * Ho * Wo]` (row-major), with zeros where the window reaches into the padding.
 ///
@@ -6,11 +8,67 @@
 /// per core).
 public func im2col(
     _ input: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
-    into columns: UnsafeMutablePointer<Float>, threaded: Bool = true
+    into columns: UnsafeMutablePointer<Float>, threaded: Bool = true, method: UnfoldMethod = .automatic
 ) {
     let grain = threaded ? max(1, 65_536 / max(g.kernelHeight * g.kernelWidth * g.columnCount, 1)) : channels
+    if method.usesTable(g) {
+        withTapTable(g) { offsets in
+            parallelFor(channels, grain: grain) { range in
+                tl_im2col_table(
+                    input + (c0 + range.lowerBound) * g.height * g.width, g.batch, g.inChannels * g.height * g.width,
+                    g.height * g.width, range.count, offsets, g.kernelHeight * g.kernelWidth, g.outPlane,
+                    columns + range.lowerBound * g.kernelHeight * g.kernelWidth * g.columnCount, g.columnCount)
+            }
+        }
+        return
+    }
     parallelFor(channels, grain: grain) { channelRange in
         im2colPadded(input, geometry: g, firstChannel: c0, channels: channelRange, into: columns)
+    }
+}
+
+/// How ``im2col(_:geometry:firstChannel:channels:into:threaded:method:)`` and its adjoint walk the input; both
+/// give the same values bit for bit (col2im adds in the same order).
+public enum UnfoldMethod: Sendable {
+    /// The table for output planes (`Ho * Wo`) up to ``tablePlaneLimit``, the padded copy above.
+    case automatic
+    /// A zero-bordered copy of each input plane, then one strided copy per kernel tap and output row.
+    case padded
+    /// A table of input offsets, one per kernel tap and output position, in C (`tl_im2col_table`).
+    case table
+
+    /// Output planes up to this size use the table: with rows of 1 to 8 values, the padded copy and its per-row
+    /// copies cost more than the values moved (layer2 to layer4 at 32x32 and 64x64 inputs).
+    public static let tablePlaneLimit = 64
+
+    func usesTable(_ g: ConvGeometry) -> Bool {
+        switch self {
+        case .automatic: return g.outPlane <= Self.tablePlaneLimit
+        case .padded: return false
+        case .table: return true
+        }
+    }
+}
+
+/// Calls `body` with the table `[kh * kw, Ho * Wo]` of input positions (`ih * W + iw` in one channel plane) each
+/// kernel tap reads for each output position, -1 where it falls in the padding.
+func withTapTable<R>(_ g: ConvGeometry, _ body: (UnsafePointer<Int32>) -> R) -> R {
+    let (taps, plane) = (g.kernelHeight * g.kernelWidth, g.outPlane)
+    return withUnsafeTemporaryAllocation(of: Int32.self, capacity: taps * plane) { table in
+        for ki in 0..<g.kernelHeight {
+            for kj in 0..<g.kernelWidth {
+                for oh in 0..<g.outHeight {
+                    let ih = oh * g.strideH - g.padH + ki * g.dilationH
+                    for ow in 0..<g.outWidth {
+                        let iw = ow * g.strideW - g.padW + kj * g.dilationW
+                        let inside = ih >= 0 && ih < g.height && iw >= 0 && iw < g.width
+                        table[(ki * g.kernelWidth + kj) * plane + oh * g.outWidth + ow] =
+                            inside ? Int32(ih * g.width + iw) : -1
+                    }
+                }
+            }
+        }
+        return body(UnsafePointer(table.baseAddress!))
     }
 }
 
@@ -79,11 +137,23 @@ private func copyRow(from: UnsafePointer<Float>, to: UnsafeMutablePointer<Float>
 /// as `torch.nn.functional.fold`). The destination channels must be zeroed (or hold values to add to) beforehand.
 public func col2im(
     _ columns: UnsafePointer<Float>, geometry g: ConvGeometry, firstChannel c0: Int, channels: Int,
-    into input: UnsafeMutablePointer<Float>, threaded: Bool = true
+    into input: UnsafeMutablePointer<Float>, threaded: Bool = true, method: UnfoldMethod = .automatic
 ) {
     let perChannel = g.kernelHeight * g.kernelWidth * g.columnCount
     // Each channel folds into its own input planes, so channels can run in parallel.
     let grain = threaded ? max(1, 65_536 / max(perChannel, 1)) : channels
+    if method.usesTable(g) {
+        withTapTable(g) { offsets in
+            parallelFor(channels, grain: grain) { range in
+                tl_col2im_table(
+                    columns + range.lowerBound * g.kernelHeight * g.kernelWidth * g.columnCount, g.batch,
+                    g.inChannels * g.height * g.width, g.height * g.width, range.count, offsets,
+                    g.kernelHeight * g.kernelWidth, g.outPlane,
+                    input + (c0 + range.lowerBound) * g.height * g.width, g.columnCount)
+            }
+        }
+        return
+    }
     parallelFor(channels, grain: grain) { channelRange in
         col2imChannels(columns, geometry: g, firstChannel: c0, channels: channelRange, into: input)
     }

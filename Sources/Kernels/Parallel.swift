@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 /// Splits `0..<count` into contiguous chunks, one per core, and runs `body` on them in parallel
-/// (`at::parallel_for`). Used by the memory-bound loops between GEMMs. The image-parallel convolution runs its
+/// (`at::parallel_for`), on the kernels' own threads (``ThreadPool``). Used by the memory-bound loops between GEMMs. The image-parallel convolution runs its
 /// GEMMs inside ``parallelChunks(_:chunks:_:)``, which is safe because OpenBLAS runs single-threaded under this
 /// pool (``BLASThreading``): one set of threads, never two competing ones (oversubscription is a known 10-30x
 /// slowdown).
@@ -14,7 +14,7 @@ public func parallelFor(_ count: Int, grain: Int = 32_768, _ body: (Range<Int>) 
         if count > 0 { body(0..<count) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+    runChunks(chunks) { chunk in
         body((count * chunk / chunks)..<(count * (chunk + 1) / chunks))
     }
 }
@@ -28,8 +28,18 @@ public func parallelChunks(_ count: Int, chunks: Int, _ body: (_ chunk: Int, _ r
         if count > 0 { body(0, 0..<count) }
         return
     }
-    DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+    runChunks(chunks) { chunk in
         body(chunk, (count * chunk / chunks)..<(count * (chunk + 1) / chunks))
+    }
+}
+
+/// Runs `body(0..<chunks)` in parallel: on the kernels' ``ThreadPool`` when `chunks` fits it (one chunk per core),
+/// else through Dispatch (more chunks than cores).
+private func runChunks(_ chunks: Int, _ body: (Int) -> Void) {
+    if let pool = ThreadPool.shared, chunks <= Parallelism.cores {
+        pool.run(chunks, body)
+    } else {
+        DispatchQueue.concurrentPerform(iterations: chunks, execute: body)
     }
 }
 

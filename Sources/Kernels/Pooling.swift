@@ -1,3 +1,5 @@
+import CKernels
+
 /// Max pooling over NCHW batches with `-inf` padding, recording the argmax of every window
 /// (`at::native::max_pool2d_with_indices`). Uses ``ConvGeometry`` with `outChannels == inChannels`.
 ///
@@ -12,6 +14,10 @@ public enum MaxPoolKernel {
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, indices: UnsafeMutablePointer<Int32>?,
         geometry g: ConvGeometry
     ) {
+        if indices == nil {
+            valuesOnly(input: input, output: output, geometry: g)
+            return
+        }
         // Window taps inside the image, per output row and column, computed once.
         let rows = (0..<g.outHeight).map {
             tapRange(
@@ -130,6 +136,24 @@ public enum MaxPoolKernel {
                 (dst + oh * wo).update(from: outBest, count: wo)
                 idx.map { ($0 + oh * wo).update(from: outIndex, count: wo) }
             }
+        }
+    }
+
+    /// ``forward(input:output:indices:geometry:)`` without indices (inference), in C (`tl_max_pool_planes`): the same
+    /// two separable passes and the same rule, so the same values bit for bit, with no index lanes to carry.
+    private static func valuesOnly(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry
+    ) {
+        let rowFloats = tl_max_pool_row_floats(g.width, g.outWidth, g.kernelWidth, g.strideW, g.padW, g.dilationW)
+        let scratchFloats = g.height * g.outWidth + rowFloats
+        let (inPlane, outPlane) = (g.height * g.width, g.outPlane)
+        parallelFor(g.batch * g.inChannels, grain: max(1, 16_384 / max(outPlane * 4, 1))) { planes in
+            let scratch = allocateScratchFloats(scratchFloats)
+            defer { deallocateScratchFloats(scratch, count: scratchFloats) }
+            tl_max_pool_planes(
+                input + planes.lowerBound * inPlane, output + planes.lowerBound * outPlane, planes.count, g.height,
+                g.width, g.outHeight, g.outWidth, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW,
+                g.dilationH, g.dilationW, scratch)
         }
     }
 

@@ -8,7 +8,7 @@ import Foundation
 /// only); here the owner of the weights - a frozen parameter's storage, the folded weights of an eval-mode
 /// `conv -> bn` - keeps one of these for as long as the values it was made from stay the same, and drops it when
 /// they change (a new version). Each copy is keyed by the layout and by where in the weights it starts (the
-/// channel slices of a batch-1 call); it is made on first use, under a lock, so two threads running the same
+/// channel slices of a batch-1 call; the `[O, C]` tap of a single-pixel convolution, by its offset in the kernel); it is made on first use, under a lock, so two threads running the same
 /// frozen model share one set.
 public final class PreparedWeights: @unchecked Sendable {
     private struct Copy {

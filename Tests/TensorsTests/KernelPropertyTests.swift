@@ -20,7 +20,7 @@ struct KernelPropertyTests {
         }
     }
 
-    @Test("max_pool2d values and gradient routing match PyTorch's one-pass scan (ties, NaN, -inf, wide strides)")
+    @Test("max_pool2d values and gradient routing match PyTorch's one-pass scan (ties, NaN, -inf, wide strides), with and without indices")
     func maxPool() {
         var draw = Draw(state: 1)
         var checked = 0
@@ -41,7 +41,7 @@ struct KernelPropertyTests {
                 switch mode {
                 case 0: return Float(draw.int(2001)) / 1000 - 1
                 case 1: return Float(draw.int(3))
-                case 2: return [Float.nan, -.infinity, .infinity, 0, 1, 1][draw.int(6)]
+                case 2: return [Float.nan, -.infinity, .infinity, 0, -0.0, 1, 1][draw.int(7)]
                 default: return draw.int(3) == 0 ? .nan : -.infinity
                 }
             }
@@ -60,6 +60,13 @@ struct KernelPropertyTests {
                 Tensor(shape: output.shape, values: expected.map { $0.isNaN ? 0 : $0 }), "\(label) output",
                 tolerance: .exact)
             expectClose(input.grad!, Tensor(shape: input.shape, values: winners), "\(label) grad", tolerance: .exact)
+            // Without a gradient to record, the values-only kernel: the same bits (the same NaN, the same zero).
+            let inference = maxPool2d(
+                Tensor(shape: input.shape, values: values), kernelSize: IntPair(kh, kw), stride: IntPair(sh, sw),
+                padding: IntPair(ph, pw), dilation: IntPair(dh, dw))
+            #expect(
+                inference.toArray().map(\.bitPattern) == actual.map(\.bitPattern),
+                Comment(rawValue: "\(label): values-only kernel"))
             checked += 1
         }
         #expect(checked > 250)

@@ -42,6 +42,26 @@ void tl_channel_scale_shift(
 void tl_channel_batch_norm_backward(
     const float *dy, const float *x, float *dx, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0,
     ptrdiff_t c1, const float *mean_dy, const float *mu, const float *projection, const float *scale);
+/// im2col for the channels [0, channels) of `images` NCHW images (`image_stride` floats apart, planes of
+/// `in_plane`) into rows of `row_length` floats, through `offsets` [taps, plane] (the input position each output
+/// position of each tap reads, -1 in the padding): row (c * taps + t), value n * plane + p.
+void tl_im2col_table(
+    const float *input, ptrdiff_t images, ptrdiff_t image_stride, ptrdiff_t in_plane, ptrdiff_t channels,
+    const int *offsets, ptrdiff_t taps, ptrdiff_t plane, float *columns, ptrdiff_t row_length);
+/// The adjoint of tl_im2col_table: adds each column value onto the input position it was read from.
+void tl_col2im_table(
+    const float *columns, ptrdiff_t images, ptrdiff_t image_stride, ptrdiff_t in_plane, ptrdiff_t channels,
+    const int *offsets, ptrdiff_t taps, ptrdiff_t plane, float *input, ptrdiff_t row_length);
+/// Max pooling of `planes` [h, w] planes (kernel kh x kw, stride, padding, dilation, -inf padding) into [ho, wo]
+/// planes, values only (PyTorch's: the first maximum in row-major tap order, or the last NaN). `scratch`:
+/// h * wo + tl_max_pool_row_floats(...) floats.
+void tl_max_pool_planes(
+    const float *x, float *y, ptrdiff_t planes, ptrdiff_t h, ptrdiff_t w, ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t kh,
+    ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh, ptrdiff_t dw, float *scratch);
+/// Floats of tl_max_pool_planes's bordered row copy.
+ptrdiff_t tl_max_pool_row_floats(ptrdiff_t w, ptrdiff_t wo, ptrdiff_t kw, ptrdiff_t sw, ptrdiff_t pw, ptrdiff_t dw);
+/// One spin-wait hint (x86 `pause`; nothing elsewhere), for the kernels' thread pool.
+void tl_cpu_relax(void);
 /// The instruction set the clones above resolve to on this CPU ("avx512f", "avx2" or "default").
 const char *tl_kernels_isa(void);
 
