@@ -130,7 +130,7 @@ let package = Package(
                 swiftSettings: swiftSettings),
         .testTarget(name: "TensorsTests", dependencies: ["TestSupport", "Tensors", "Golden"],
                     swiftSettings: swiftSettings),
-        .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Tensors", "Golden"],
+        .testTarget(name: "NNTests", dependencies: ["TestSupport", "NN", "Tensors", "Kernels", "Golden"],
                     swiftSettings: swiftSettings),
         .testTarget(name: "OptimTests", dependencies: ["TestSupport", "Optim", "Tensors", "HDF5", "Golden"],
                     swiftSettings: swiftSettings),

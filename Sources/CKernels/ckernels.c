@@ -292,6 +292,52 @@ ptrdiff_t tl_max_pool_row_floats(ptrdiff_t w, ptrdiff_t wo, ptrdiff_t kw, ptrdif
     return reach > pw + w ? reach : pw + w;
 }
 
+// Max pooling of channels-last images [h, w, c] -> [ho, wo, c], images [i0, i1) of the batch, values only: for each
+// output position the window's taps inside the image in row-major order, `v > best || v != v` per channel (PyTorch's
+// rule: the first maximum, or the last NaN), the channels in lanes.
+CLONES void tl_max_pool_nhwc(
+    const float *restrict x, float *restrict y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+    ptrdiff_t ho, ptrdiff_t wo, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw,
+    ptrdiff_t dh, ptrdiff_t dw) {
+    for (ptrdiff_t n = i0; n < i1; n++) {
+        const float *restrict image = x + n * h * w * c;
+        for (ptrdiff_t oh = 0; oh < ho; oh++) {
+            for (ptrdiff_t ow = 0; ow < wo; ow++) {
+                float *restrict out = y + ((n * ho + oh) * wo + ow) * c;
+                for (ptrdiff_t k = 0; k < c; k++) out[k] = -__builtin_inff();
+                for (ptrdiff_t ki = 0; ki < kh; ki++) {
+                    ptrdiff_t ih = oh * sh - ph + ki * dh;
+                    if (ih < 0 || ih >= h) continue;
+                    for (ptrdiff_t kj = 0; kj < kw; kj++) {
+                        ptrdiff_t iw = ow * sw - pw + kj * dw;
+                        if (iw < 0 || iw >= w) continue;
+                        const float *restrict in = image + (ih * w + iw) * c;
+                        for (ptrdiff_t k = 0; k < c; k++) {
+                            float v = in[k], b = out[k];
+                            out[k] = (v > b || v != v) ? v : b;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+// Global average pooling of channels-last images [plane, c] -> [c], images [i0, i1): each channel's values added
+// in float32 in plane order, then divided by the plane (adaptive_avg_pool2d to 1x1: the same sum, in the same order).
+CLONES void tl_global_avg_pool_nhwc(
+    const float *restrict x, float *restrict y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t plane, ptrdiff_t c) {
+    for (ptrdiff_t n = i0; n < i1; n++) {
+        float *restrict out = y + n * c;
+        const float *restrict image = x + n * plane * c;
+        for (ptrdiff_t k = 0; k < c; k++) out[k] = 0.0f;
+        for (ptrdiff_t p = 0; p < plane; p++) {
+            for (ptrdiff_t k = 0; k < c; k++) out[k] += image[p * c + k];
+        }
+        for (ptrdiff_t k = 0; k < c; k++) out[k] = out[k] / (float)plane;
+    }
+}
+
 void tl_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();

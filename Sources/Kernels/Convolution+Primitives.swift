@@ -50,15 +50,20 @@ extension Convolution {
 
     /// The primitive of every part (nil when oneDNN does not implement one of them: the caller uses GEMM).
     static func primitives(
-        _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool
+        _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool, layout: ForwardLayout = .plain
     ) -> [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)]? {
         var result: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)] = []
         for (images, channels) in primitiveParts(g, direction) {
+            // Channels-last tensors are split by images only.
+            if layout != .plain && channels != 0..<g.outChannels { return nil }
             var part = g
             part.batch = images.count
             part.outChannels = channels.count
-            let key = ConvolutionPrimitive.Key(
+            var key = ConvolutionPrimitive.Key(
                 geometry: part, direction: direction, bias: bias, relu: relu, outChannelStride: g.outChannels)
+            key.sourceChannelsLast = layout.sourceChannelsLast
+            key.destinationChannelsLast = layout.destinationChannelsLast
+            key.sum = layout.sum
             guard let primitive = ConvolutionPrimitive.get(key) else { return nil }
             result.append((images, channels, primitive))
         }
@@ -107,9 +112,9 @@ extension Convolution {
     static func primitiveForward(
         input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool,
-        prepared cache: PreparedWeights? = nil
+        prepared cache: PreparedWeights? = nil, layout: ForwardLayout = .plain
     ) -> Bool {
-        guard let parts = primitives(g, .forward, bias: bias != nil, relu: relu) else { return false }
+        guard let parts = primitives(g, .forward, bias: bias != nil, relu: relu, layout: layout) else { return false }
         let weightsFloats =
             cache != nil
             ? 0 : parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
@@ -203,6 +208,27 @@ extension Convolution {
         }
         return true
     }
+}
+
+/// The layouts of a forward convolution's activations on oneDNN's primitives (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``):
+/// plain NCHW (reordered into the layout the primitive chooses), or NHWC given to the primitive as it is - the layout
+/// its brgemm forward kernels use on AVX-512, so there is no reorder at all.
+public struct ForwardLayout: Hashable, Sendable {
+    /// The input is `[N, H, W, C]` in memory (the shape stays `[N, C, H, W]`).
+    public var sourceChannelsLast: Bool
+    /// The output is `[N, Ho, Wo, O]` in memory.
+    public var destinationChannelsLast: Bool
+    /// The output's previous values are added before the ReLU (a residual add; channels-last output only).
+    public var sum: Bool
+
+    public init(sourceChannelsLast: Bool = false, destinationChannelsLast: Bool = false, sum: Bool = false) {
+        (self.sourceChannelsLast, self.destinationChannelsLast, self.sum) = (
+            sourceChannelsLast, destinationChannelsLast, sum
+        )
+    }
+
+    /// NCHW in and out, nothing added: every call that does not ask for more.
+    public static let plain = ForwardLayout()
 }
 
 /// oneDNN's argument indices used here (the C macros `DNNL_ARG_*`).

@@ -116,6 +116,31 @@ public enum Convolution {
         epilogue(output, bias: bias, relu: relu, geometry: g)
     }
 
+    /// `conv2d(input, weight, bias)` [+ the output's previous values] [`relu`] with channels-last activations
+    /// (``ForwardLayout``) on oneDNN's primitives, the batch split by images across the cores; false (and nothing
+    /// written) when that cannot run: another backend, a batch smaller than the cores, or a shape oneDNN does not
+    /// implement. ``canRunChannelsLast(_:bias:relu:layout:)`` asks the same question without running.
+    ///
+    /// Shapes as ``forward(input:weight:bias:output:geometry:workspace:relu:backend:algorithm:prepared:)``, with the
+    /// channels-last tensors `[N, H, W, C]` in memory.
+    public static func channelsLastForward(
+        input: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+        output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool,
+        layout: ForwardLayout, prepared: PreparedWeights? = nil
+    ) -> Bool {
+        guard canRunChannelsLast(g, bias: bias != nil, relu: relu, layout: layout) else { return false }
+        return primitiveForward(
+            input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace, relu: relu,
+            prepared: prepared, layout: layout)
+    }
+
+    /// Whether ``channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)`` runs for
+    /// this geometry (the primitives are created and cached on the way).
+    public static func canRunChannelsLast(_ g: ConvGeometry, bias: Bool, relu: Bool, layout: ForwardLayout) -> Bool {
+        KernelBackend.selected == .oneDNN && g.batch >= Parallelism.cores
+            && primitives(g, .forward, bias: bias, relu: relu, layout: layout) != nil
+    }
+
     /// The epilogue, one pass over the output `[N, O, Ho, Wo]`: `+ bias`, then `max(., 0)` with `relu` (NaN stays
     /// NaN, as `torch.relu`); nothing without either.
     static func epilogue(

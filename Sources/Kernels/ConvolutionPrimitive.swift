@@ -44,6 +44,13 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var relu: Bool
         /// Output channels of the whole tensor the part writes into (== geometry.outChannels unless split).
         var outChannelStride: Int
+        /// The input is NHWC (channels last), used as it is: no reorder (forward only).
+        var sourceChannelsLast = false
+        /// The output is NHWC, written as it is (forward only, whole channels).
+        var destinationChannelsLast = false
+        /// `dst = relu?(conv(src) + bias + dst)`: the output's previous values are added before the ReLU (oneDNN's
+        /// sum post-op; the residual add of a ResNet block). Only with a channels-last output.
+        var sum = false
     }
 
     /// One tensor argument: its index (`DNNL_ARG_SRC`, ...), our plain layout, the primitive's, and the reorder
@@ -116,15 +123,24 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         let weightTag = groups > 1 ? dnnl_goihw : dnnl_oihw
         let srcShape = [g.batch, g.inChannels, g.height, g.width]
         let dstShape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
-        let plainSrc = OneDNN.descriptor(srcShape, dnnl_nchw)
+        precondition(
+            key.direction == .forward || !(key.sourceChannelsLast || key.destinationChannelsLast || key.sum),
+            "channels-last operands and the sum post-op are for forward convolutions")
+        precondition(
+            !(key.destinationChannelsLast || key.sum) || key.outChannelStride == g.outChannels,
+            "a channels-last output or a sum is written whole, not in channel slices")
+        precondition(!key.sum || key.destinationChannelsLast, "the sum post-op reads a channels-last output")
+        let plainSrc = OneDNN.descriptor(srcShape, key.sourceChannelsLast ? dnnl_nhwc : dnnl_nchw)
         let plainWeights = OneDNN.descriptor(weightShape, weightTag)
-        let plainDst = OneDNN.descriptor(
-            dstShape,
-            strides: [key.outChannelStride * g.outPlane, g.outPlane, g.outWidth, 1])
+        let plainDst =
+            key.destinationChannelsLast
+            ? OneDNN.descriptor(dstShape, dnnl_nhwc)
+            : OneDNN.descriptor(dstShape, strides: [key.outChannelStride * g.outPlane, g.outPlane, g.outWidth, 1])
         let plainBias = OneDNN.descriptor([g.outChannels], dnnl_x)
-        var anySrc = OneDNN.descriptor(srcShape, dnnl_format_tag_any)
+        // Channels-last operands are given to the primitive as they are; the others let it choose (and are reordered).
+        var anySrc = key.sourceChannelsLast ? plainSrc : OneDNN.descriptor(srcShape, dnnl_format_tag_any)
         var anyWeights = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
-        var anyDst = OneDNN.descriptor(dstShape, dnnl_format_tag_any)
+        var anyDst = key.destinationChannelsLast ? plainDst : OneDNN.descriptor(dstShape, dnnl_format_tag_any)
         let bias = UnsafeMutablePointer<dnnl_memory_desc_t>.allocate(capacity: 1)
         bias.initialize(to: plainBias)
         defer { bias.deallocate() }
@@ -136,11 +152,15 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         OneDNN.check(dnnl_primitive_attr_create(&attr), "attributes for \(what)")
         defer { dnnl_primitive_attr_destroy(attr) }
         OneDNN.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad for \(what)")
-        if key.relu {
+        if key.relu || key.sum {
             var postOps: dnnl_post_ops_t?
             OneDNN.check(dnnl_post_ops_create(&postOps), "post-ops for \(what)")
             defer { dnnl_post_ops_destroy(postOps) }
-            OneDNN.check(dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op for \(what)")
+            if key.sum { OneDNN.check(dnnl_post_ops_append_sum(postOps, 1), "sum post-op for \(what)") }
+            if key.relu {
+                OneDNN.check(
+                    dnnl_post_ops_append_eltwise(postOps, 1, dnnl_eltwise_relu, 0, 0), "ReLU post-op for \(what)")
+            }
             OneDNN.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "post-ops for \(what)")
         }
 

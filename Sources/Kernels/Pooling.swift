@@ -239,3 +239,32 @@ public enum AdaptiveAvgPoolKernel {
         }
     }
 }
+
+extension MaxPoolKernel {
+    /// ``forward(input:output:indices:geometry:)`` without indices for channels-last images: input `[N, H, W, C]`,
+    /// output `[N, Ho, Wo, C]` (`C == g.inChannels`), in C (`tl_max_pool_nhwc`, the channels in lanes), split by
+    /// images across the cores. The same rule in the same tap order, so the same values bit for bit.
+    public static func forwardChannelsLast(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry
+    ) {
+        parallelFor(g.batch, grain: 1) { images in
+            tl_max_pool_nhwc(
+                input, output, images.lowerBound, images.upperBound, g.height, g.width, g.inChannels, g.outHeight,
+                g.outWidth, g.kernelHeight, g.kernelWidth, g.strideH, g.strideW, g.padH, g.padW, g.dilationH,
+                g.dilationW)
+        }
+    }
+}
+
+extension AdaptiveAvgPoolKernel {
+    /// ``forward(input:output:planes:height:width:outHeight:outWidth:)`` to a 1x1 output for channels-last images:
+    /// input `[N, plane, C]`, output `[N, C]`, each channel summed in float32 in plane order (the same order, so the
+    /// same values bit for bit), in C (`tl_global_avg_pool_nhwc`).
+    public static func globalChannelsLast(
+        input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, batch: Int, plane: Int, channels: Int
+    ) {
+        parallelFor(batch, grain: max(1, 16_384 / max(plane * channels, 1))) { images in
+            tl_global_avg_pool_nhwc(input, output, images.lowerBound, images.upperBound, plane, channels)
+        }
+    }
+}

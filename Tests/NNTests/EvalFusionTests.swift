@@ -1,5 +1,6 @@
 import Foundation
 import Golden
+import Kernels
 import NN
 import Tensors
 import TestSupport
@@ -147,5 +148,62 @@ struct EvalFoldingCacheTests {
         _ = model.eval()
         let retrained = Self.check(model, x, "after a train-mode forward")
         #expect(!PreparedBits.same(retrained, loaded), "the change must show")
+    }
+}
+
+/// The channels-last feature path (``ResNet/channelsLastFeatures(_:)``): engaged on the oneDNN backend for BasicBlock
+/// models in evaluation-mode inference, equal to the module-by-module chain within the fusion tolerance, and never
+/// where it would change what is observed.
+@Suite("Eval-mode channels-last features")
+struct ChannelsLastFeaturesTests {
+    /// (base channels, input size): narrow models run channels-last to the pool; torchvision's widths at 32x32
+    /// switch to the plain path at layer3 (its 2x2 planes run as GEMMs there), through ``channelsFirst(_:)``.
+    @Test(
+        "resnet18 features channels-last equal the module-by-module chain",
+        arguments: [(8, [40, 36]), (16, [40, 36]), (64, [32, 32])])
+    func equalsChain(baseChannels: Int, size: [Int]) {
+        let model = resnet18(numClasses: 5, baseChannels: baseChannels)
+        EvalFusionTests.randomizeBatchNorms(model)
+        _ = model.eval()
+        let batch = max(3, Parallelism.cores)
+        let values = EvalFusionTests.values(batch * 3 * size[0] * size[1], seed: 21)
+        let x = Tensor(shape: [batch, 3, size[0], size[1]], values: values)
+        let channelsLast = noGrad { model.channelsLastFeatures(x) }
+        guard KernelBackend.selected == .oneDNN else {
+            #expect(channelsLast == nil, "the reference backend runs module by module")
+            return
+        }
+        guard let channelsLast else {
+            Issue.record("the channels-last path did not engage for resnet18 on the oneDNN backend")
+            return
+        }
+        let chain = EvalFusion.disabled { noGrad { model.features(x) } }
+        expectClose(
+            channelsLast, chain, "resnet18 (base \(baseChannels)) channels-last features vs chain",
+            tolerance: EvalFusionTests.tolerance(for: chain))
+        #expect(x.toArray() == values, "the input is left as it was")
+        // The logits go through it too.
+        let logits = noGrad { model(x) }
+        let chainLogits = EvalFusion.disabled { noGrad { model(x) } }
+        expectClose(logits, chainLogits, "logits", tolerance: EvalFusionTests.tolerance(for: chainLogits))
+    }
+
+    @Test("not engaged: train mode, gradients, recorders, fusion disabled, Bottleneck models, a batch below the cores")
+    func notEngaged() {
+        let model = resnet18(numClasses: 3, baseChannels: 8)
+        _ = model.eval()
+        let batch = max(2, Parallelism.cores)
+        let x = Tensor(shape: [batch, 3, 32, 32], values: EvalFusionTests.values(batch * 3 * 32 * 32, seed: 4))
+        #expect(model.channelsLastFeatures(x) == nil, "parameters require grad with grad mode on")
+        #expect(EvalFusion.disabled { noGrad { model.channelsLastFeatures(x) } } == nil)
+        let recorder = ForwardRecorder(root: model)
+        #expect(noGrad { recorder.recording { model.channelsLastFeatures(x) } } == nil)
+        let one = Tensor(shape: [1, 3, 32, 32], values: EvalFusionTests.values(3 * 32 * 32, seed: 5))
+        if Parallelism.cores > 1 { #expect(noGrad { model.channelsLastFeatures(one) } == nil) }
+        let bottleneck = resnet50(numClasses: 3, baseChannels: 4)
+        _ = bottleneck.eval()
+        #expect(noGrad { bottleneck.channelsLastFeatures(x) } == nil)
+        _ = model.train()
+        #expect(noGrad { model.channelsLastFeatures(x) } == nil)
     }
 }

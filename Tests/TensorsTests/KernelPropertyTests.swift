@@ -20,7 +20,9 @@ struct KernelPropertyTests {
         }
     }
 
-    @Test("max_pool2d values and gradient routing match PyTorch's one-pass scan (ties, NaN, -inf, wide strides), with and without indices")
+    @Test(
+        "max_pool2d values and gradient routing match PyTorch's one-pass scan (ties, NaN, -inf, wide strides), with and without indices"
+    )
     func maxPool() {
         var draw = Draw(state: 1)
         var checked = 0
@@ -67,6 +69,15 @@ struct KernelPropertyTests {
             #expect(
                 inference.toArray().map(\.bitPattern) == actual.map(\.bitPattern),
                 Comment(rawValue: "\(label): values-only kernel"))
+            // Channels-last: the same values, bit for bit, once permuted back.
+            let nhwc = Self.permute(values, [batch, channels, height, width], toChannelsLast: true)
+            let pooled = maxPool2dChannelsLast(
+                Tensor(shape: [batch, height, width, channels], values: nhwc), kernelSize: IntPair(kh, kw),
+                stride: IntPair(sh, sw), padding: IntPair(ph, pw), dilation: IntPair(dh, dw))
+            let back = Self.permute(
+                pooled.toArray(), [batch, channels, g.outHeight, g.outWidth], toChannelsLast: false)
+            #expect(
+                back.map(\.bitPattern) == actual.map(\.bitPattern), Comment(rawValue: "\(label): channels-last kernel"))
             checked += 1
         }
         #expect(checked > 250)
@@ -122,6 +133,36 @@ struct KernelPropertyTests {
             checked += 1
         }
         #expect(checked > 60)
+    }
+
+    /// NCHW values of logical shape `[n, c, h, w]` as NHWC (`toChannelsLast`), or NHWC values back to NCHW.
+    static func permute(_ x: [Float], _ shape: [Int], toChannelsLast: Bool) -> [Float] {
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        var out = [Float](repeating: 0, count: x.count)
+        for i in 0..<n {
+            for k in 0..<c {
+                for p in 0..<h * w {
+                    let (nchw, nhwc) = ((i * c + k) * h * w + p, (i * h * w + p) * c + k)
+                    if toChannelsLast { out[nhwc] = x[nchw] } else { out[nchw] = x[nhwc] }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test("global average pooling channels-last equals adaptive_avg_pool2d(x, 1) bit for bit")
+    func globalAveragePool() {
+        var draw = Draw(state: 7)
+        for (n, c, h, w) in [(1, 1, 1, 1), (2, 3, 7, 7), (3, 17, 4, 5), (2, 64, 2, 2), (1, 5, 13, 1)] {
+            let values = (0..<n * c * h * w).map { _ in Float(draw.int(2001)) / 997 - 1 }
+            let expected = adaptiveAvgPool2d(Tensor(shape: [n, c, h, w], values: values), outputSize: IntPair(1, 1))
+            let nhwc = Self.permute(values, [n, c, h, w], toChannelsLast: true)
+            let actual = globalAvgPoolChannelsLast(Tensor(shape: [n, h, w, c], values: nhwc))
+            #expect(actual.shape == [n, c])
+            #expect(
+                actual.toArray().map(\.bitPattern) == expected.toArray().map(\.bitPattern),
+                "n \(n) c \(c) h \(h) w \(w)")
+        }
     }
 
     /// PyTorch's scan: from -inf at the first tap inside the image, take `v > best || isnan(v)`, row-major. Returns

@@ -60,6 +60,13 @@ void tl_max_pool_planes(
     ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh, ptrdiff_t dw, float *scratch);
 /// Floats of tl_max_pool_planes's bordered row copy.
 ptrdiff_t tl_max_pool_row_floats(ptrdiff_t w, ptrdiff_t wo, ptrdiff_t kw, ptrdiff_t sw, ptrdiff_t pw, ptrdiff_t dw);
+/// Max pooling of channels-last images [h, w, c] -> [ho, wo, c] (images [i0, i1)), values only, PyTorch's rule.
+void tl_max_pool_nhwc(
+    const float *x, float *y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ho,
+    ptrdiff_t wo, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh,
+    ptrdiff_t dw);
+/// Average of each channel of channels-last images [plane, c] -> [c] (images [i0, i1)), summed in plane order.
+void tl_global_avg_pool_nhwc(const float *x, float *y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t plane, ptrdiff_t c);
 /// One spin-wait hint (x86 `pause`; nothing elsewhere), for the kernels' thread pool.
 void tl_cpu_relax(void);
 /// The instruction set the clones above resolve to on this CPU ("avx512f", "avx2" or "default").

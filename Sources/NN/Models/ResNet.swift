@@ -113,6 +113,9 @@ public final class ResNet: Module {
     /// (`torch.flatten(model.avgpool(...), 1)` in torchvision's `_forward_impl`). Shape: `[N, 3, H, W]` ->
     /// `[N, numFeatures]`.
     public func features(_ x: Tensor) -> Tensor {
+        // Evaluation-mode inference of BasicBlock models runs channels-last from the stem to the pool, every
+        // convolution fused with its batch norm, ReLU and residual add (``EvalFusion``); else module by module.
+        if let features = channelsLastFeatures(x) { return features }
         // In evaluation-mode inference the stem's conv -> bn -> relu runs as one fused convolution (``EvalFusion``).
         var x = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
         x = maxpool(x)
@@ -125,6 +128,13 @@ public final class ResNet: Module {
         x = avgpool(x)
         return x.flatten(startDim: 1)
     }
+}
+
+extension ResNet {
+    /// ``features(_:)`` computed with channels-last activations (what `features` does on its own in evaluation-mode
+    /// inference), or nil when that path cannot run: see ``EvalFusion``'s `channelsLastFeatures`. Shape:
+    /// `[N, 3, H, W]` -> `[N, numFeatures]`.
+    public func channelsLastFeatures(_ x: Tensor) -> Tensor? { EvalFusion.channelsLastFeatures(self, x) }
 }
 
 /// ResNet-18 (BasicBlock, [2, 2, 2, 2]; 11,689,512 parameters at 1000 classes) - `torchvision.models.resnet18`.

@@ -37,16 +37,9 @@ public func conv2dBatchNormEval(
     require(
         !needsGradient([input, weight, bias, bnWeight, bnBias]),
         "conv2dBatchNormEval is for inference: no argument may require grad while grad mode is on")
-    let sources = [weight, bias, runningMean, runningVar, bnWeight, bnBias]
-    let (folded, shift): (Tensor, Tensor)
-    if let folding, let kept = folding.folded(from: sources, eps: eps) {
-        (folded, shift) = kept
-    } else {
-        (folded, shift) = foldBatchNorm(
-            weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, bnWeight: bnWeight,
-            bnBias: bnBias, eps: eps, filter: geometry.columnRows)
-        folding?.keep(folded, shift, from: sources, eps: eps)
-    }
+    let (folded, shift) = foldedBatchNorm(
+        weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, bnWeight: bnWeight,
+        bnBias: bnBias, eps: eps, filter: geometry.columnRows, folding: folding)
     let output = Tensor.uninitialized([geometry.batch, channels, geometry.outHeight, geometry.outWidth])
     Convolution.forward(
         input: input.pointer, weight: folded.pointer, bias: shift.pointer, output: output.pointer,
@@ -54,6 +47,21 @@ public func conv2dBatchNormEval(
         prepared: folding != nil ? folded.preparedWeights() : nil)
     FLOPCounter.add(multiplyAdds: geometry.forwardMACs)
     return output
+}
+
+/// ``foldBatchNorm(weight:bias:runningMean:runningVar:bnWeight:bnBias:eps:filter:)``, or the result `folding` kept
+/// from these same tensors (which it then keeps).
+func foldedBatchNorm(
+    weight: Tensor, bias: Tensor?, runningMean: Tensor, runningVar: Tensor, bnWeight: Tensor?, bnBias: Tensor?,
+    eps: Float, filter: Int, folding: ConvBatchNormFolding?
+) -> (weight: Tensor, bias: Tensor) {
+    let sources = [weight, bias, runningMean, runningVar, bnWeight, bnBias]
+    if let folding, let kept = folding.folded(from: sources, eps: eps) { return kept }
+    let (folded, shift) = foldBatchNorm(
+        weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, bnWeight: bnWeight,
+        bnBias: bnBias, eps: eps, filter: filter)
+    folding?.keep(folded, shift, from: sources, eps: eps)
+    return (folded, shift)
 }
 
 /// The folded weights `weight * s` and bias `(bias - runningMean) * s + bnBias` of
