@@ -20,8 +20,10 @@ final class ThreadPool: @unchecked Sendable {
     static let shared: ThreadPool? = Parallelism.cores > 1 ? ThreadPool(workers: Parallelism.cores - 1) : nil
 
     /// How long a worker keeps spinning for the next task before it sleeps (autograd's bookkeeping between two
-    /// kernels of a step takes a few µs to a few tens of µs).
-    static let spinNanoseconds: UInt64 = 100_000
+    /// kernels of a step takes a few µs to a few tens of µs); 0 when `WORKBENCH_THREADS` asks for more threads than
+    /// the machine has cores, where a spinning worker would take a core from a thread with work to do.
+    static let spinNanoseconds: UInt64 =
+        Parallelism.cores <= ProcessInfo.processInfo.activeProcessorCount ? 100_000 : 0
 
     /// The task of the current call, read by the workers after they see a new ``generation``.
     private struct Task {
