@@ -341,6 +341,8 @@ CLONES void tl_global_avg_pool_nhwc(
 void tl_cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
 #endif
 }
 

@@ -253,6 +253,17 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var info: UnsafePointer<CChar>?
         _ = withUnsafeMutablePointer(to: &info) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
         implementation = info.map { String(cString: $0) } ?? "unknown"
+        // Channels-last operands are used in place: a reorder would leave the sum post-op adding to an uninitialised
+        // copy. And a reference implementation (no JIT kernel for the layout on this CPU) is not worth taking: the
+        // caller's plain path is faster.
+        let channelsLast = key.sourceChannelsLast || key.destinationChannelsLast || key.sum
+        if channelsLast
+            && (implementation.hasPrefix("ref")
+                || (key.sourceChannelsLast && operands.first?.reorder != nil)
+                || ((key.destinationChannelsLast || key.sum) && operands.last?.reorder != nil))
+        {
+            return nil
+        }
         var primitive: dnnl_primitive_t?
         OneDNN.check(dnnl_primitive_create(&primitive, pd), "primitive for \(what)")
         self.primitive = primitive!

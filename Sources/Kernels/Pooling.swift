@@ -144,6 +144,7 @@ public enum MaxPoolKernel {
     private static func valuesOnly(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry
     ) {
+        precondition(g.padH >= 0 && g.padW >= 0, "max pool: negative padding (\(g.padH), \(g.padW))")
         let rowFloats = tl_max_pool_row_floats(g.width, g.outWidth, g.kernelWidth, g.strideW, g.padW, g.dilationW)
         let scratchFloats = g.height * g.outWidth + rowFloats
         let (inPlane, outPlane) = (g.height * g.width, g.outPlane)
@@ -247,6 +248,7 @@ extension MaxPoolKernel {
     public static func forwardChannelsLast(
         input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry
     ) {
+        precondition(g.padH >= 0 && g.padW >= 0, "max pool: negative padding (\(g.padH), \(g.padW))")
         parallelFor(g.batch, grain: 1) { images in
             tl_max_pool_nhwc(
                 input, output, images.lowerBound, images.upperBound, g.height, g.width, g.inChannels, g.outHeight,

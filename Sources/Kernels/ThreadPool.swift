@@ -54,7 +54,6 @@ final class ThreadPool: @unchecked Sendable {
         self.workers = workers
         for index in 1...workers {
             let thread = Thread { [self] in work(index) }
-            thread.name = "workbench-kernels-\(index)"
             thread.stackSize = 8 << 20
             thread.start()
         }
@@ -92,6 +91,8 @@ final class ThreadPool: @unchecked Sendable {
     /// has one, report done.
     private func work(_ index: Int) {
         pthread_setspecific(Self.workerKey, UnsafeRawPointer(bitPattern: index))
+        // Named from inside: on Linux a name given before `start()` is not applied (and 15 characters are kept).
+        Thread.current.name = "wb-kernels-\(index)"
         // Generation 0 is the pool's before its first call (which may come before this thread starts).
         var seen = 0
         while true {

@@ -168,6 +168,7 @@ struct ChannelsLastFeaturesTests {
         let batch = max(3, Parallelism.cores)
         let values = EvalFusionTests.values(batch * 3 * size[0] * size[1], seed: 21)
         let x = Tensor(shape: [batch, 3, size[0], size[1]], values: values)
+        let plan = noGrad { model.channelsLastPlan(forInput: x.shape) }
         let channelsLast = noGrad { model.channelsLastFeatures(x) }
         guard KernelBackend.selected == .oneDNN else {
             #expect(channelsLast == nil, "the reference backend runs module by module")
@@ -176,6 +177,13 @@ struct ChannelsLastFeaturesTests {
         guard let channelsLast else {
             Issue.record("the channels-last path did not engage for resnet18 on the oneDNN backend")
             return
+        }
+        // Narrow models run every block channels-last; torchvision's widths at 32x32 switch to the plain path.
+        #expect(plan?.count == 8)
+        if baseChannels < 64 {
+            #expect(plan == Array(repeating: true, count: 8), "plan \(String(describing: plan))")
+        } else {
+            #expect(plan?.first == true && plan?.last == false, "plan \(String(describing: plan))")
         }
         let chain = EvalFusion.disabled { noGrad { model.features(x) } }
         expectClose(
@@ -195,6 +203,15 @@ struct ChannelsLastFeaturesTests {
         let batch = max(2, Parallelism.cores)
         let x = Tensor(shape: [batch, 3, 32, 32], values: EvalFusionTests.values(batch * 3 * 32 * 32, seed: 4))
         #expect(model.channelsLastFeatures(x) == nil, "parameters require grad with grad mode on")
+        #expect(model.channelsLastPlan(forInput: x.shape) == nil)
+        // One block's batch norm in train mode: that block and the rest run on the plain path, decided up front.
+        if KernelBackend.selected == .oneDNN {
+            (model.layer3[0] as! BasicBlock).bn1.train()
+            #expect(
+                noGrad { model.channelsLastPlan(forInput: x.shape) } == [true, true, true, true]
+                    + Array(repeating: false, count: 4))
+            _ = model.eval()
+        }
         #expect(EvalFusion.disabled { noGrad { model.channelsLastFeatures(x) } } == nil)
         let recorder = ForwardRecorder(root: model)
         #expect(noGrad { recorder.recording { model.channelsLastFeatures(x) } } == nil)

@@ -43,8 +43,13 @@ struct KernelPropertyTests {
                 switch mode {
                 case 0: return Float(draw.int(2001)) / 1000 - 1
                 case 1: return Float(draw.int(3))
-                case 2: return [Float.nan, -.infinity, .infinity, 0, -0.0, 1, 1][draw.int(7)]
-                default: return draw.int(3) == 0 ? .nan : -.infinity
+                // NaNs with distinct payloads, so that the last NaN of a window is told from the others.
+                case 2:
+                    let pick = draw.int(7)
+                    return pick == 0
+                        ? Float(nan: UInt32(1 + draw.int(1000)), signaling: false)
+                        : [Float.nan, -.infinity, .infinity, 0, -0.0, 1, 1][pick]
+                default: return draw.int(3) == 0 ? Float(nan: UInt32(1 + draw.int(1000)), signaling: false) : -.infinity
                 }
             }
             let (expected, winners) = Self.naiveMaxPool(values, g)
@@ -57,6 +62,9 @@ struct KernelPropertyTests {
             // The shared comparison follows assert_close's equal_nan=False, so NaNs are compared by position.
             let actual = output.toArray()
             #expect(actual.map(\.isNaN) == expected.map(\.isNaN), Comment(rawValue: "\(label): NaN positions"))
+            #expect(
+                zip(actual, expected).allSatisfy { !$0.isNaN || $0.bitPattern == $1.bitPattern },
+                Comment(rawValue: "\(label): the window's last NaN"))
             expectClose(
                 Tensor(shape: output.shape, values: actual.map { $0.isNaN ? 0 : $0 }),
                 Tensor(shape: output.shape, values: expected.map { $0.isNaN ? 0 : $0 }), "\(label) output",

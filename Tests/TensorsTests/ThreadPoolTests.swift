@@ -7,13 +7,15 @@ import Testing
 /// exactly once with its own range, back-to-back calls (the spinning hand-off) lose none, calls from several threads
 /// at once and calls from inside a chunk (which take the Dispatch path) stay correct, and the chunks of one call run
 /// on more than one thread when there is more than one core.
-@Suite("Kernel thread pool: every chunk once, concurrent and nested callers")
+@Suite("Kernel thread pool: every chunk once, concurrent and nested callers", .serialized)
 struct ThreadPoolTests {
     /// One call's record: which thread ran each chunk and the range it got.
     final class Record: @unchecked Sendable {
         let lock = NSLock()
         var ranges: [Int: Range<Int>] = [:]
-        var threads: Set<UInt> = []
+        var threads: Set<ObjectIdentifier> = []
+        /// Chunks run on the pool's own threads (named `wb-kernels-<n>`), not on Dispatch's.
+        var onPool = 0
         var repeats = 0
 
         func add(_ chunk: Int, _ range: Range<Int>) {
@@ -21,7 +23,8 @@ struct ThreadPoolTests {
             defer { lock.unlock() }
             if ranges[chunk] != nil { repeats += 1 }
             ranges[chunk] = range
-            threads.insert(UInt(pthread_self()))
+            threads.insert(ObjectIdentifier(Thread.current))
+            if Thread.current.name?.hasPrefix("wb-kernels-") == true { onPool += 1 }
         }
     }
 
@@ -45,6 +48,24 @@ struct ThreadPoolTests {
             if record.threads.count > 1 { parallel += 1 }
         }
         if Parallelism.cores > 1 { #expect(parallel > 0, "no call ran its chunks on two threads") }
+    }
+
+    @Test("calls 300 µs apart (the workers asleep in between) still run every chunk, on the pool's threads")
+    func afterSleeping() {
+        let chunks = min(Parallelism.cores, 2)
+        var (onPool, calls) = (0, 0)
+        // Other tests' calls may hold the pool at times (a call made meanwhile goes through Dispatch): keep going,
+        // at least 200 calls, until one chunk has run on the pool's own thread (or 5,000 calls).
+        while calls < 200 || (Parallelism.cores > 1 && onPool == 0 && calls < 5_000) {
+            usleep(300)
+            let record = Record()
+            let count = 5 + calls % 3
+            parallelChunks(count, chunks: chunks) { chunk, range in record.add(chunk, range) }
+            Self.check(record, count: count, chunks: chunks)
+            onPool += record.onPool
+            calls += 1
+        }
+        if Parallelism.cores > 1 { #expect(onPool > 0, "no chunk ran on the pool's own threads in \(calls) calls") }
     }
 
     @Test("four threads calling at once, each call also calling parallelFor from inside its chunks")

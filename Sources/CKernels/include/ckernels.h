@@ -67,7 +67,7 @@ void tl_max_pool_nhwc(
     ptrdiff_t dw);
 /// Average of each channel of channels-last images [plane, c] -> [c] (images [i0, i1)), summed in plane order.
 void tl_global_avg_pool_nhwc(const float *x, float *y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t plane, ptrdiff_t c);
-/// One spin-wait hint (x86 `pause`; nothing elsewhere), for the kernels' thread pool.
+/// One spin-wait hint (x86 `pause`, Arm `yield`; nothing elsewhere), for the kernels' thread pool.
 void tl_cpu_relax(void);
 /// The instruction set the clones above resolve to on this CPU ("avx512f", "avx2" or "default").
 const char *tl_kernels_isa(void);

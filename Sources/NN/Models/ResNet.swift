@@ -135,6 +135,11 @@ extension ResNet {
     /// inference), or nil when that path cannot run: see ``EvalFusion``'s `channelsLastFeatures`. Shape:
     /// `[N, 3, H, W]` -> `[N, numFeatures]`.
     public func channelsLastFeatures(_ x: Tensor) -> Tensor? { EvalFusion.channelsLastFeatures(self, x) }
+
+    /// For an input of `shape` `[N, 3, H, W]`, whether each residual block (layer1.0 first) would run channels-last
+    /// in ``channelsLastFeatures(_:)`` now (in the current grad mode and module modes); nil when that path would not
+    /// run at all. Blocks run channels-last up to the first that cannot or should not, on the plain path after it.
+    public func channelsLastPlan(forInput shape: [Int]) -> [Bool]? { EvalFusion.channelsLastPlan(self, shape)?.1 }
 }
 
 /// ResNet-18 (BasicBlock, [2, 2, 2, 2]; 11,689,512 parameters at 1000 classes) - `torchvision.models.resnet18`.

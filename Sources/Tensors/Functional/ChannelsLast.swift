@@ -44,6 +44,9 @@ public func conv2dBatchNormEvalChannelsLast(
         require(
             residual.shape == outputShape,
             "conv2dBatchNormEvalChannelsLast: residual \(residual.shape) must be the output's \(outputShape)")
+        require(
+            residual.storage !== input.storage,
+            "conv2dBatchNormEvalChannelsLast: the residual must not share the input's storage (it is written in place)")
     }
     require(
         !needsGradient([input, weight, bias, bnWeight, bnBias, residual]),
@@ -71,6 +74,17 @@ public func maxPool2dChannelsLast(
     _ input: Tensor, kernelSize: IntPair, stride: IntPair, padding: IntPair, dilation: IntPair
 ) -> Tensor {
     require(input.rank == 4, "maxPool2dChannelsLast: input \(input.shape) must be [N, H, W, C]")
+    require(
+        kernelSize.height > 0 && kernelSize.width > 0,
+        "maxPool2dChannelsLast: kernel size \(kernelSize) must be positive")
+    require(
+        stride.height > 0 && stride.width > 0, "maxPool2dChannelsLast: stride \(stride) should be greater than zero")
+    require(
+        dilation.height > 0 && dilation.width > 0,
+        "maxPool2dChannelsLast: dilation \(dilation) should be greater than zero")
+    require(
+        padding.height >= 0 && padding.width >= 0, "maxPool2dChannelsLast: negative padding \(padding) is not supported"
+    )
     let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     let g = ConvGeometry(
         batch: n, inChannels: c, height: h, width: w, outChannels: c, kernelHeight: kernelSize.height,
