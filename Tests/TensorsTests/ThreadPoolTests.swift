@@ -50,22 +50,40 @@ struct ThreadPoolTests {
         if Parallelism.cores > 1 { #expect(parallel > 0, "no call ran its chunks on two threads") }
     }
 
-    @Test("calls 300 µs apart (the workers asleep in between) still run every chunk, on the pool's threads")
+    @Test("calls 300 µs apart (the workers asleep in between) still run every chunk once, with its range")
     func afterSleeping() {
         let chunks = min(Parallelism.cores, 2)
-        var (onPool, calls) = (0, 0)
-        // Other tests' calls may hold the pool at times (a call made meanwhile goes through Dispatch): keep going,
-        // at least 200 calls, until one chunk has run on the pool's own thread (or 5,000 calls).
-        while calls < 200 || (Parallelism.cores > 1 && onPool == 0 && calls < 5_000) {
+        for call in 0..<200 {
             usleep(300)
             let record = Record()
-            let count = 5 + calls % 3
+            let count = 5 + call % 3
             parallelChunks(count, chunks: chunks) { chunk, range in record.add(chunk, range) }
             Self.check(record, count: count, chunks: chunks)
-            onPool += record.onPool
-            calls += 1
         }
-        if Parallelism.cores > 1 { #expect(onPool > 0, "no chunk ran on the pool's own threads in \(calls) calls") }
+    }
+
+    @Test("in a process of its own, chunks run on the pool's own threads, back to back and after sleeping")
+    func onThePoolsThreads() async {
+        // Other tests' calls hold the pool at times (a call made meanwhile goes through Dispatch), so this is
+        // counted where nothing else runs.
+        await #expect(processExitsWith: .success) {
+            guard Parallelism.cores > 1 else { return }
+            var (backToBack, afterSleep) = (0, 0)
+            for call in 0..<400 {
+                if call >= 200 { usleep(300) }
+                let record = ThreadPoolTests.Record()
+                parallelChunks(8, chunks: 2) { chunk, range in record.add(chunk, range) }
+                guard record.repeats == 0, record.ranges == [0: 0..<4, 1: 4..<8] else {
+                    fatalError("call \(call): chunks \(record.ranges), \(record.repeats) repeated")
+                }
+                if call < 200 { backToBack += record.onPool } else { afterSleep += record.onPool }
+            }
+            // Every call's second chunk runs on the worker: nothing else holds the pool in this process.
+            guard backToBack == 200, afterSleep == 200 else {
+                fatalError(
+                    "on the pool's thread: \(backToBack) of 200 back to back, \(afterSleep) of 200 after sleeping")
+            }
+        }
     }
 
     @Test("four threads calling at once, each call also calling parallelFor from inside its chunks")
