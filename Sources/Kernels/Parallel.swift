@@ -46,6 +46,10 @@ private func runChunks(_ chunks: Int, _ body: (Int) -> Void) {
 /// How many threads the kernels use (GEMM blocks and parallel loops): the machine's cores, or the
 /// `WORKBENCH_THREADS` environment variable when set (like `torch.set_num_threads`).
 public enum Parallelism {
+    /// Parallel calls that have run on the kernels' ``ThreadPool`` so far (the others, made while it was busy,
+    /// went through Dispatch); 0 on one core.
+    public static var poolCalls: Int { ThreadPool.shared?.calls.load(ordering: .relaxed) ?? 0 }
+
     public static let cores: Int = {
         if let text = ProcessInfo.processInfo.environment["WORKBENCH_THREADS"], let value = Int(text), value > 0 {
             return value

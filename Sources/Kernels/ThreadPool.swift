@@ -38,6 +38,8 @@ final class ThreadPool: @unchecked Sendable {
     private let pending = Atomic<Int>(0)
     /// Whether a call owns the pool.
     private let busy = Atomic<Bool>(false)
+    /// Calls that ran on the pool (not through Dispatch) so far.
+    let calls = Atomic<Int>(0)
     nonisolated(unsafe) private var task: Task?
     /// Sleeping workers wait here; `sleepers` is only read and written under it.
     private let condition = NSCondition()
@@ -70,6 +72,7 @@ final class ThreadPool: @unchecked Sendable {
             return
         }
         defer { busy.store(false, ordering: .releasing) }
+        calls.add(1, ordering: .relaxed)
         withoutActuallyEscaping(body) { body in
             task = Task(body: body, count: count)
             pending.store(workers, ordering: .relaxed)
