@@ -128,7 +128,8 @@ public enum Convolution {
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool,
         layout: ForwardLayout, prepared: PreparedWeights? = nil
     ) -> Bool {
-        guard canRunChannelsLast(g, bias: bias != nil, relu: relu, layout: layout) else { return false }
+        // primitiveForward itself returns false, having written nothing, when a part's primitive is unimplemented.
+        guard KernelBackend.selected == .oneDNN && g.batch >= Parallelism.cores else { return false }
         return primitiveForward(
             input: input, weight: weight, bias: bias, output: output, geometry: g, workspace: workspace, relu: relu,
             prepared: prepared, layout: layout)

@@ -10,7 +10,9 @@ import Tensors
 /// Taken under the conditions of ``EvalFusion`` (evaluation mode, nothing needs a gradient, no profiler or
 /// recorder, fusion not disabled) when the model is the torchvision shape this code knows (BasicBlock stages, a
 /// `Conv2d -> BatchNorm2d` downsample, adaptive average pooling to 1x1) and the batch is at least one image per
-/// core. Otherwise, or when oneDNN cannot run a layer's shape, nil: ``ResNet/features(_:)`` runs module by module.
+/// core. Otherwise, or when oneDNN cannot run the stem channels-last, nil: ``ResNet/features(_:)`` runs module by
+/// module. A block that cannot (or should not) run channels-last, and every block after it, runs on the plain path
+/// instead, as decided before anything runs (``channelsLastPlan(_:_:_:)``).
 /// The result differs from the module-by-module fused path only by the order of the residual addition inside the
 /// convolution's rounding (a float32 ulp or so of the activations; the tests bound it).
 extension EvalFusion {
@@ -159,9 +161,7 @@ extension EvalFusion {
         _ conv: Conv2d, _ bn: BatchNorm2d, relu: Bool, _ x: Tensor, inputChannelsLast: Bool = true,
         accumulatingInto residual: Tensor? = nil
     ) -> Tensor? {
-        guard !bn.training, bn.trackRunningStats, let mean = bn.runningMean, let variance = bn.runningVar,
-            !needsGradient([conv.weight, conv.bias, bn.weight, bn.bias])
-        else { return nil }
+        guard eligible(bn, conv), let mean = bn.runningMean, let variance = bn.runningVar else { return nil }
         return conv2dBatchNormEvalChannelsLast(
             x, inputChannelsLast: inputChannelsLast, weight: conv.weight, bias: conv.bias, stride: conv.stride,
             padding: conv.padding, dilation: conv.dilation, groups: conv.groups, runningMean: mean,
