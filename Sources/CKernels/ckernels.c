@@ -167,6 +167,18 @@ CLONES void tl_channel_gradient_sums(
 CLONES void tl_channel_scale_shift(
     const float *restrict x, float *restrict y, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0,
     ptrdiff_t c1, const float *restrict scale, const float *restrict shift) {
+    if (plane == 1) {
+        // Channels-last rows (or 1x1 planes): the loop across channels vectorises.
+        for (ptrdiff_t n = 0; n < batch; n++) {
+            const float *restrict v = x + n * channels;
+            float *restrict out = y + n * channels;
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                float p = v[c] * scale[c];
+                out[c] = p + shift[c];
+            }
+        }
+        return;
+    }
     for (ptrdiff_t n = 0; n < batch; n++) {
         const ptrdiff_t row = n * channels * plane;
         for (ptrdiff_t c = c0; c < c1; c++) {
@@ -185,6 +197,18 @@ CLONES void tl_channel_batch_norm_backward(
     const float *restrict dy, const float *restrict x, float *restrict dx, ptrdiff_t batch, ptrdiff_t channels,
     ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1, const float *restrict mean_dy, const float *restrict mu,
     const float *restrict projection, const float *restrict scale) {
+    if (plane == 1) {
+        for (ptrdiff_t n = 0; n < batch; n++) {
+            const ptrdiff_t at = n * channels;
+            for (ptrdiff_t c = c0; c < c1; c++) {
+                float centered = x[at + c] - mu[c];
+                float q = centered * projection[c];
+                float d = dy[at + c] - mean_dy[c];
+                dx[at + c] = (d - q) * scale[c];
+            }
+        }
+        return;
+    }
     for (ptrdiff_t n = 0; n < batch; n++) {
         const ptrdiff_t row = n * channels * plane;
         for (ptrdiff_t c = c0; c < c1; c++) {

@@ -16,7 +16,9 @@ import CDNNL
 /// `[N, O, Ho, Wo]`.
 extension Convolution {
     /// The parts of a call: `(images, output channels)` ranges, one per task.
-    static func primitiveParts(_ g: ConvGeometry, _ direction: ConvolutionDirection) -> [(Range<Int>, Range<Int>)] {
+    static func primitiveParts(
+        _ g: ConvGeometry, _ direction: ConvolutionDirection, imagesOnly: Bool = false
+    ) -> [(Range<Int>, Range<Int>)] {
         let cores = Parallelism.cores
         // Output channel slices in whole 16-channel blocks (the AVX-512 blocking), at least one block per part:
         // the forward pass of a batch smaller than the cores, and the weight gradient when the weight is at least as
@@ -27,7 +29,7 @@ extension Convolution {
         // each part would reorder the whole input).
         let blocks = g.outChannels / 16
         let slices =
-            cores > 1 && g.groups == 1 && blocks >= 2
+            !imagesOnly && cores > 1 && g.groups == 1 && blocks >= 2
             && (direction == .forward && g.batch < cores
                 || direction == .backwardWeights
                     && g.outChannels * g.columnRows >= g.batch * g.inChannels * g.height * g.width)
@@ -53,9 +55,8 @@ extension Convolution {
         _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool, layout: ForwardLayout = .plain
     ) -> [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)]? {
         var result: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)] = []
-        for (images, channels) in primitiveParts(g, direction) {
-            // Channels-last tensors are split by images only.
-            if layout != .plain && channels != 0..<g.outChannels { return nil }
+        // Channels-last tensors are split by images only.
+        for (images, channels) in primitiveParts(g, direction, imagesOnly: layout != .plain) {
             var part = g
             part.batch = images.count
             part.outChannels = channels.count
@@ -139,9 +140,9 @@ extension Convolution {
     /// The input gradient on primitives (overwrites `gradInput`); false when oneDNN does not implement the shape.
     static func primitiveBackwardData(
         gradOutput: UnsafePointer<Float>, weight: UnsafePointer<Float>, gradInput: UnsafeMutablePointer<Float>,
-        geometry g: ConvGeometry, workspace: Workspace
+        geometry g: ConvGeometry, workspace: Workspace, layout: ForwardLayout = .plain
     ) -> Bool {
-        guard let parts = primitives(g, .backwardData, bias: false, relu: false) else { return false }
+        guard let parts = primitives(g, .backwardData, bias: false, relu: false, layout: layout) else { return false }
         let weightsFloats =
             parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
         let perPart = parts.map(\.primitive.workspaceFloats).max() ?? 0
@@ -164,9 +165,11 @@ extension Convolution {
     /// pass); false when oneDNN does not implement the shape.
     static func primitiveBackwardWeights(
         gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, gradWeight: UnsafeMutablePointer<Float>,
-        geometry g: ConvGeometry, workspace: Workspace
+        geometry g: ConvGeometry, workspace: Workspace, layout: ForwardLayout = .plain
     ) -> Bool {
-        guard let parts = primitives(g, .backwardWeights, bias: false, relu: false) else { return false }
+        guard let parts = primitives(g, .backwardWeights, bias: false, relu: false, layout: layout) else {
+            return false
+        }
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
         if parts.count > 1, parts[0].channels != 0..<g.outChannels {
             // Output channel slices over the whole batch: each part writes its own rows of the gradient.
@@ -210,9 +213,12 @@ extension Convolution {
     }
 }
 
-/// The layouts of a forward convolution's activations on oneDNN's primitives (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``):
+/// The layouts of a convolution's activations on oneDNN's primitives (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``,
+/// ``Convolution/channelsLastBackward(gradOutput:input:weight:gradInput:gradWeight:geometry:workspace:)``):
 /// plain NCHW (reordered into the layout the primitive chooses), or NHWC given to the primitive as it is - the layout
-/// its brgemm forward kernels use on AVX-512, so there is no reorder at all.
+/// its brgemm forward kernels use on AVX-512 and one its backward kernels take at the same speed as their blocked
+/// layouts, so there is no reorder at all. The backward directions take both activations channels-last
+/// (``channelsLast``) or neither.
 public struct ForwardLayout: Hashable, Sendable {
     /// The input is `[N, H, W, C]` in memory (the shape stays `[N, C, H, W]`).
     public var sourceChannelsLast: Bool
@@ -229,6 +235,8 @@ public struct ForwardLayout: Hashable, Sendable {
 
     /// NCHW in and out, nothing added: every call that does not ask for more.
     public static let plain = ForwardLayout()
+    /// NHWC in and out, nothing added.
+    public static let channelsLast = ForwardLayout(sourceChannelsLast: true, destinationChannelsLast: true)
 }
 
 /// oneDNN's argument indices used here (the C macros `DNNL_ARG_*`).

@@ -142,6 +142,40 @@ public enum Convolution {
             && primitives(g, .forward, bias: bias, relu: relu, layout: layout) != nil
     }
 
+    /// The input and weight gradients of a bias-free convolution with channels-last activations (gradOutput
+    /// `[N, Ho, Wo, O]`, input and gradInput `[N, H, W, C]` in memory; weight and gradWeight `[O, C/groups, kh, kw]`)
+    /// on oneDNN's primitives, the batch split by images across the cores (the weight gradient as one partial sum
+    /// per part, added at the end); each given buffer is overwritten. False, with nothing written, when that cannot
+    /// run (as ``channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``).
+    public static func channelsLastBackward(
+        gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry,
+        workspace: Workspace
+    ) -> Bool {
+        guard canRunChannelsLastBackward(g, data: gradInput != nil, weights: gradWeight != nil) else { return false }
+        if let gradInput {
+            let ran = primitiveBackwardData(
+                gradOutput: gradOutput, weight: weight, gradInput: gradInput, geometry: g, workspace: workspace,
+                layout: .channelsLast)
+            precondition(ran, "channels-last backward-data primitive refused after it was checked")
+        }
+        if let gradWeight {
+            let ran = primitiveBackwardWeights(
+                gradOutput: gradOutput, input: input, gradWeight: gradWeight, geometry: g, workspace: workspace,
+                layout: .channelsLast)
+            precondition(ran, "channels-last backward-weights primitive refused after it was checked")
+        }
+        return true
+    }
+
+    /// Whether ``channelsLastBackward(gradOutput:input:weight:gradInput:gradWeight:geometry:workspace:)`` runs for
+    /// this geometry and these gradients (the primitives are created and cached on the way).
+    public static func canRunChannelsLastBackward(_ g: ConvGeometry, data: Bool = true, weights: Bool = true) -> Bool {
+        KernelBackend.selected == .oneDNN && g.batch >= Parallelism.cores
+            && (!data || primitives(g, .backwardData, bias: false, relu: false, layout: .channelsLast) != nil)
+            && (!weights || primitives(g, .backwardWeights, bias: false, relu: false, layout: .channelsLast) != nil)
+    }
+
     /// The epilogue, one pass over the output `[N, O, Ho, Wo]`: `+ bias`, then `max(., 0)` with `relu` (NaN stays
     /// NaN, as `torch.relu`); nothing without either.
     static func epilogue(

@@ -44,9 +44,10 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var relu: Bool
         /// Output channels of the whole tensor the part writes into (== geometry.outChannels unless split).
         var outChannelStride: Int
-        /// The input is NHWC (channels last), used as it is: no reorder (forward only).
+        /// The input (and, backward, its gradient) is NHWC (channels last), used as it is: no reorder.
         var sourceChannelsLast = false
-        /// The output is NHWC, written as it is (forward only, whole channels).
+        /// The output (and, backward, its gradient) is NHWC, used as it is (whole channels). The backward directions
+        /// take both activations channels-last or neither.
         var destinationChannelsLast = false
         /// `dst = relu?(conv(src) + bias + dst)`: the output's previous values are added before the ReLU (oneDNN's
         /// sum post-op; the residual add of a ResNet block). Only with a channels-last output.
@@ -124,8 +125,9 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         let srcShape = [g.batch, g.inChannels, g.height, g.width]
         let dstShape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
         precondition(
-            key.direction == .forward || !(key.sourceChannelsLast || key.destinationChannelsLast || key.sum),
-            "channels-last operands and the sum post-op are for forward convolutions")
+            key.direction == .forward
+                || (!key.sum && key.sourceChannelsLast == key.destinationChannelsLast && !key.bias && !key.relu),
+            "a backward convolution takes both activations channels-last or neither, and no epilogue")
         precondition(
             !(key.destinationChannelsLast || key.sum) || key.outChannelStride == g.outChannels,
             "a channels-last output or a sum is written whole, not in channel slices")
@@ -257,13 +259,14 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         // copy. And a reference implementation (no JIT kernel for the layout on this CPU) is not worth taking: the
         // caller's plain path is faster.
         let channelsLast = key.sourceChannelsLast || key.destinationChannelsLast || key.sum
-        if channelsLast
-            && (implementation.hasPrefix("ref")
-                || (key.sourceChannelsLast && operands.first?.reorder != nil)
-                || ((key.destinationChannelsLast || key.sum) && operands.last?.reorder != nil))
-        {
-            return nil
+        let sources: Set<Int32> = [Int32(DNNL_ARG_SRC), Int32(DNNL_ARG_DIFF_SRC)]
+        let destinations: Set<Int32> = [Int32(DNNL_ARG_DST), Int32(DNNL_ARG_DIFF_DST)]
+        let reordered = operands.contains { operand in
+            operand.reorder != nil
+                && (key.sourceChannelsLast && sources.contains(operand.argument)
+                    || (key.destinationChannelsLast || key.sum) && destinations.contains(operand.argument))
         }
+        if channelsLast && (implementation.hasPrefix("ref") || reordered) { return nil }
         var primitive: dnnl_primitive_t?
         OneDNN.check(dnnl_primitive_create(&primitive, pd), "primitive for \(what)")
         self.primitive = primitive!

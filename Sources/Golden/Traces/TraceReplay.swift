@@ -231,6 +231,33 @@ public enum TraceReplay {
                         expected: [], expectedShape: [], tolerance: .exact)))
         }
 
+        // Step 1 once more on the model's own path, where that is not the module-by-module one the recorder forces
+        // (channels-last training blocks: wide models at a batch of one image per core or more), on a second copy
+        // of the initial model: the same logits, loss and gradients, within the same tolerances.
+        if model.channelsLastTrainingPlan(forInput: inputShape)?.first == true {
+            let own = try initialModel(trace, initialState)
+            let ownLogits = own(input)
+            try check("own path", "logits", ownLogits, try trace.tensor("logits"), .logits, item: "logits")
+            let ownLoss = crossEntropy(ownLogits, target: target)
+            try check("own path", "loss", ownLoss, try trace.tensor("loss"), .loss, item: "loss")
+            ownLoss.backward()
+            let ownParameters = Dictionary(own.namedParameters(), uniquingKeysWith: { a, _ in a })
+            for name in try trace.names(in: "grads") {
+                let expected = try trace.tensor("grads/\(name)")
+                guard let grad = ownParameters[name]?.grad else {
+                    outcome.checks.append(
+                        Check(
+                            phase: "own path",
+                            comparison: TensorComparison(
+                                name: "\(name).grad (missing: this engine computed no gradient)", actual: [],
+                                actualShape: [], expected: expected.toArray(), expectedShape: expected.shape,
+                                tolerance: .exact)))
+                    continue
+                }
+                try check("own path", "\(name).grad", grad, expected, .gradient, item: "grads/\(name)")
+            }
+        }
+
         // Optimizer steps and the state after each.
         for k in 1...max(c.steps, 1) where c.steps > 0 {
             if k > 1 {

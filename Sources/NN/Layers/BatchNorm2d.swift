@@ -49,6 +49,25 @@ public final class BatchNorm2d: Module {
         require(
             input.shape[1] == numFeatures,
             "BatchNorm2d(\(numFeatures)) got an input with \(input.shape[1]) channels, shape \(input.shape)")
+        return normalized(input, batchNorm)
+    }
+
+    /// ``forward(_:)`` of a channels-last `[N, H, W, C]` input (``batchNormChannelsLast(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``),
+    /// with the same bookkeeping (the running statistics and `num_batches_tracked` in training mode). Not a module
+    /// call: no ``ModuleProfiler`` or ``ForwardRecorder`` sees it. Shape: `[N, H, W, C]` -> same.
+    public func forwardChannelsLast(_ input: Tensor) -> Tensor {
+        require(input.rank == 4, "BatchNorm2d expects a 4-D channels-last input [N, H, W, C], got \(input.shape)")
+        require(
+            input.shape[3] == numFeatures,
+            "BatchNorm2d(\(numFeatures)) got a channels-last input with \(input.shape[3]) channels, shape "
+                + "\(input.shape)")
+        return normalized(input, batchNormChannelsLast)
+    }
+
+    private func normalized(
+        _ input: Tensor,
+        _ function: (Tensor, Tensor?, Tensor?, Tensor?, Tensor?, Bool, Float, Float) -> Tensor
+    ) -> Tensor {
         let tracking = trackRunningStats && runningMean != nil
         var factor = momentum ?? 0
         if tracking {
@@ -57,10 +76,9 @@ public final class BatchNorm2d: Module {
             numBatchesTracked = count
         }
         let useBatchStatistics = training || !tracking
-        return batchNorm(
-            input, runningMean: useBatchStatistics && !training ? nil : runningMean,
-            runningVar: useBatchStatistics && !training ? nil : runningVar,
-            weight: weight, bias: bias, training: useBatchStatistics, momentum: factor, eps: eps)
+        return function(
+            input, useBatchStatistics && !training ? nil : runningMean,
+            useBatchStatistics && !training ? nil : runningVar, weight, bias, useBatchStatistics, factor, eps)
     }
 
     public override var extraDescription: String {

@@ -120,10 +120,16 @@ public final class ResNet: Module {
         var x = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
         x = maxpool(x)
 
-        x = layer1(x)
-        x = layer2(x)
-        x = layer3(x)
-        x = layer4(x)
+        // Otherwise (training, or a gradient needed), BasicBlock stages on large planes run channels-last, no
+        // activation reordered in either direction (``EvalFusion``'s `channelsLastStages`); else module by module.
+        if let stages = channelsLastStages(x) {
+            x = stages
+        } else {
+            x = layer1(x)
+            x = layer2(x)
+            x = layer3(x)
+            x = layer4(x)
+        }
 
         x = avgpool(x)
         return x.flatten(startDim: 1)
@@ -140,6 +146,30 @@ extension ResNet {
     /// in ``channelsLastFeatures(_:)`` now (in the current grad mode and module modes); nil when that path would not
     /// run at all. Blocks run channels-last up to the first that cannot or should not, on the plain path after it.
     public func channelsLastPlan(forInput shape: [Int]) -> [Bool]? { EvalFusion.channelsLastPlan(self, shape)?.1 }
+
+    /// `layer4(layer3(layer2(layer1(x))))` for the max pool's output `x` `[N, C, H, W]`, computed with
+    /// channels-last activations on the blocks that can (what ``features(_:)`` does on its own in training or
+    /// whenever a gradient is needed, recorded for autograd), or nil when that path would not run at all: see
+    /// ``EvalFusion``'s `channelsLastStages`. Shape: `[N, C, H, W]` -> layer4's output `[N, C', H', W']`.
+    public func channelsLastStages(_ x: Tensor) -> Tensor? { EvalFusion.channelsLastStages(self, x) }
+
+    /// Whether each residual block (layer1.0 first) would run channels-last in training-mode (or gradient-needing)
+    /// ``features(_:)`` now, for an input of `shape` `[N, 3, H, W]` that needs no gradient; nil when that path would
+    /// not run at all (or the shape does not fit the stem). Blocks run channels-last up to the first that cannot or
+    /// should not, on the plain path after it.
+    public func channelsLastTrainingPlan(forInput shape: [Int]) -> [Bool]? {
+        guard shape.count == 4 else { return nil }
+        var pooled = [shape[0], conv1.weight.shape[0], shape[2], shape[3]]
+        for (kernel, stride, padding, dilation) in [
+            (conv1.kernelSize, conv1.stride, conv1.padding, conv1.dilation),
+            (maxpool.kernelSize, maxpool.stride, maxpool.padding, maxpool.dilation),
+        ] {
+            pooled[2] = (pooled[2] + 2 * padding.height - dilation.height * (kernel.height - 1) - 1) / stride.height + 1
+            pooled[3] = (pooled[3] + 2 * padding.width - dilation.width * (kernel.width - 1) - 1) / stride.width + 1
+        }
+        guard pooled[2] > 0, pooled[3] > 0 else { return nil }
+        return EvalFusion.channelsLastTrainingPlan(self, pooled)?.1
+    }
 }
 
 /// ResNet-18 (BasicBlock, [2, 2, 2, 2]; 11,689,512 parameters at 1000 classes) - `torchvision.models.resnet18`.

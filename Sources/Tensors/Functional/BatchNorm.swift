@@ -14,8 +14,33 @@ public func batchNorm(
     training: Bool, momentum: Float = 0.1, eps: Float = 1e-5
 ) -> Tensor {
     require(input.rank >= 2, "batch_norm expects an input [N, C, ...], got shape \(input.shape)")
-    let (batch, channels) = (input.shape[0], input.shape[1])
-    let plane = input.shape.dropFirst(2).reduce(1, *)
+    return batchNorm(
+        input, batch: input.shape[0], channels: input.shape[1], plane: input.shape.dropFirst(2).reduce(1, *),
+        runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: training,
+        momentum: momentum, eps: eps)
+}
+
+/// ``batchNorm(_:runningMean:runningVar:weight:bias:training:momentum:eps:)`` of a channels-last `[N, H, W, C]`
+/// tensor (the channels innermost; PyTorch's `batch_norm` on a `channels_last` input): the same statistics over
+/// the same `N * H * W` values per channel, summed in Double in another order. Shapes: input `[N, H, W, C]`; the
+/// per-channel tensors `[C]`; result like input.
+public func batchNormChannelsLast(
+    _ input: Tensor, runningMean: Tensor?, runningVar: Tensor?, weight: Tensor? = nil, bias: Tensor? = nil,
+    training: Bool, momentum: Float = 0.1, eps: Float = 1e-5
+) -> Tensor {
+    require(input.rank == 4, "batchNormChannelsLast expects an input [N, H, W, C], got shape \(input.shape)")
+    // [N, H, W, C] is [N * H * W, C] with planes of one value: the kernels' channel loops run across the channels.
+    return batchNorm(
+        input, batch: input.shape[0] * input.shape[1] * input.shape[2], channels: input.shape[3], plane: 1,
+        runningMean: runningMean, runningVar: runningVar, weight: weight, bias: bias, training: training,
+        momentum: momentum, eps: eps)
+}
+
+/// Batch norm of `input` seen as `[batch, channels, plane]`.
+private func batchNorm(
+    _ input: Tensor, batch: Int, channels: Int, plane: Int, runningMean: Tensor?, runningVar: Tensor?,
+    weight: Tensor?, bias: Tensor?, training: Bool, momentum: Float, eps: Float
+) -> Tensor {
     for (name, tensor) in [
         ("runningMean", runningMean), ("runningVar", runningVar), ("weight", weight),
         ("bias", bias),

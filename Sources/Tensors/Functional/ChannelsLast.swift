@@ -1,11 +1,12 @@
 import Kernels
 
-// Inference on channels-last activations: a tensor of shape `[N, H, W, C]` holds an `[N, C, H, W]` activation
-// with the channels innermost (PyTorch's `torch.channels_last` memory format, here as its own shape). oneDNN's
-// AVX-512 forward convolutions compute in this layout, so chained in it they need no reorder at all; the ResNet
-// eval path (``EvalFusion``) runs its whole feature extractor this way. Nothing here is recorded for autograd:
-// every function is for inference (no argument needs a gradient), like
-// ``conv2dBatchNormEval(_:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:folding:)``.
+// Channels-last activations: a tensor of shape `[N, H, W, C]` holds an `[N, C, H, W]` activation with the channels
+// innermost (PyTorch's `torch.channels_last` memory format, here as its own shape). oneDNN's AVX-512 convolutions
+// compute in this layout, so chained in it they need no reorder at all; the ResNet eval path (``EvalFusion``) runs
+// its whole feature extractor this way, and its training path the blocks on large planes. The fused ones are for inference (no argument needs a gradient), like
+// ``conv2dBatchNormEval(_:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:folding:)``;
+// ``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)``, ``channelsLast(_:)`` and ``channelsFirst(_:)``
+// are recorded for autograd (the ResNet training path, with ``batchNormChannelsLast(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``).
 
 /// `relu?(bn(conv2d(input)) [+ residual])` with batch norm folded into the convolution (as
 /// ``conv2dBatchNormEval(_:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:folding:)``),
@@ -110,19 +111,120 @@ public func globalAvgPoolChannelsLast(_ input: Tensor) -> Tensor {
 }
 
 /// A channels-last `[N, H, W, C]` tensor as the plain `[N, C, H, W]` one (`x.contiguous()` of a `channels_last`
-/// tensor in PyTorch): a copy, image by image across the cores.
+/// tensor in PyTorch): a copy, image by image across the cores. Recorded for autograd (the gradient goes back
+/// through ``channelsLast(_:)``).
 public func channelsFirst(_ input: Tensor) -> Tensor {
     require(input.rank == 4, "channelsFirst: input \(input.shape) must be [N, H, W, C]")
-    let (n, plane, c) = (input.shape[0], input.shape[1] * input.shape[2], input.shape[3])
-    let output = Tensor.uninitialized([n, c, input.shape[1], input.shape[2]])
-    let (x, y) = (input.pointer, output.pointer)
-    parallelFor(n, grain: max(1, 65_536 / max(plane * c, 1))) { images in
-        for i in images {
-            let (source, target) = (x + i * plane * c, y + i * plane * c)
-            for p in 0..<plane {
-                for k in 0..<c { target[k * plane + p] = source[p * c + k] }
+    let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let output = Tensor.uninitialized([n, c, h, w])
+    transposeImages(input.pointer, output.pointer, images: n, rows: h * w, columns: c)
+    record("ChannelsFirstBackward", output: output, inputs: [input]) { gradOutput, _ in
+        [channelsLast(gradOutput)]
+    }
+    return output
+}
+
+/// A plain `[N, C, H, W]` tensor as a channels-last `[N, H, W, C]` one (`x.to(memory_format=torch.channels_last)`
+/// with the layout as its own shape): a copy, image by image across the cores. Recorded for autograd (the gradient
+/// goes back through ``channelsFirst(_:)``).
+public func channelsLast(_ input: Tensor) -> Tensor {
+    require(input.rank == 4, "channelsLast: input \(input.shape) must be [N, C, H, W]")
+    let (n, c, h, w) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    let output = Tensor.uninitialized([n, h, w, c])
+    transposeImages(input.pointer, output.pointer, images: n, rows: c, columns: h * w)
+    record("ChannelsLastBackward", output: output, inputs: [input]) { gradOutput, _ in
+        [channelsFirst(gradOutput)]
+    }
+    return output
+}
+
+/// Transposes each of `images` `[rows, columns]` matrices into `[columns, rows]`, in 16x16 tiles (both sides stay
+/// in cache lines), images across the cores.
+private func transposeImages(
+    _ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, images: Int, rows: Int, columns: Int
+) {
+    let size = rows * columns
+    parallelFor(images, grain: max(1, 65_536 / max(size, 1))) { range in
+        for i in range {
+            let (x, y) = (source + i * size, target + i * size)
+            for r0 in stride(from: 0, to: rows, by: 16) {
+                let r1 = min(r0 + 16, rows)
+                for c0 in stride(from: 0, to: columns, by: 16) {
+                    let c1 = min(c0 + 16, columns)
+                    for c in c0..<c1 {
+                        for r in r0..<r1 { y[c * rows + r] = x[r * columns + c] }
+                    }
+                }
             }
         }
     }
+}
+
+/// `conv2d(input, weight)` without a bias, with channels-last activations: input `[N, H, W, C]`, weight
+/// `[O, C / groups, kh, kw]` (plain), result `[N, Ho, Wo, O]`. Recorded for autograd: its backward computes the
+/// needed input and weight gradients channels-last too (oneDNN's backward kernels take NHWC at the speed of their
+/// blocked layouts), so a chain of these never reorders an activation, in either direction. The same values as
+/// ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` up to float32 summation order.
+///
+/// Returns nil, having done nothing, when the oneDNN primitives cannot run it (another backend, a batch smaller
+/// than the cores, an unimplemented shape), including the backward directions it would record: the caller then
+/// runs the plain NCHW path.
+public func conv2dChannelsLast(
+    _ input: Tensor, weight: Tensor, stride: IntPair = 1, padding: IntPair = 0, dilation: IntPair = 1,
+    groups: Int = 1
+) -> Tensor? {
+    require(input.rank == 4, "conv2dChannelsLast expects a 4-D input [N, H, W, C], got shape \(input.shape)")
+    let g = conv2dChannelsLastGeometry(
+        input, weight: weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let recording = wouldRecord([input, weight])
+    guard Convolution.canRunChannelsLast(g, bias: false, relu: false, layout: .channelsLast),
+        !recording
+            || Convolution.canRunChannelsLastBackward(g, data: input.requiresGrad, weights: weight.requiresGrad)
+    else { return nil }
+    let output = Tensor.uninitialized([g.batch, g.outHeight, g.outWidth, g.outChannels])
+    let ran = Convolution.channelsLastForward(
+        input: input.pointer, weight: weight.pointer, bias: nil, output: output.pointer, geometry: g,
+        workspace: Workspaces.current, relu: false, layout: .channelsLast,
+        prepared: weight.requiresGrad ? nil : weight.preparedWeights())
+    precondition(ran, "conv2dChannelsLast: the primitives checked just before did not run")
+    FLOPCounter.add(multiplyAdds: g.forwardMACs)
+    let savedInput = input.detach()
+    let savedWeight = weight.detach()
+    record("ConvolutionBackward", output: output, inputs: [input, weight], saved: [savedInput, savedWeight]) {
+        gradOutput, needs in
+        let gradInput = needs[0] ? Tensor.uninitialized(savedInput.shape) : nil
+        let gradWeight = needs[1] ? Tensor.uninitialized(savedWeight.shape) : nil
+        FLOPCounter.add(multiplyAdds: g.forwardMACs * ((needs[0] ? 1 : 0) + (needs[1] ? 1 : 0)))
+        let ran = Convolution.channelsLastBackward(
+            gradOutput: gradOutput.pointer, input: savedInput.pointer, weight: savedWeight.pointer,
+            gradInput: gradInput?.pointer, gradWeight: gradWeight?.pointer, geometry: g,
+            workspace: Workspaces.current)
+        precondition(ran, "conv2dChannelsLast: the backward primitives checked in the forward pass did not run")
+        return [gradInput, gradWeight]
+    }
     return output
+}
+
+/// The geometry of ``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)`` on a `[N, H, W, C]` input, after
+/// the checks ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` makes (their messages name the shapes).
+func conv2dChannelsLastGeometry(
+    _ input: Tensor, weight: Tensor, stride: IntPair, padding: IntPair, dilation: IntPair, groups: Int
+) -> ConvGeometry {
+    require(weight.rank == 4, "conv2dChannelsLast expects a 4-D weight [O, C/groups, kh, kw], got \(weight.shape)")
+    let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    require(
+        groups >= 1 && c % groups == 0 && weight.shape[0] % groups == 0 && weight.shape[1] * groups == c,
+        "conv2dChannelsLast: weight \(weight.shape) with groups \(groups) does not fit input \(input.shape) "
+            + "([N, H, W, C])")
+    require(stride.height > 0 && stride.width > 0, "conv2dChannelsLast: non-positive stride \(stride)")
+    require(dilation.height > 0 && dilation.width > 0, "conv2dChannelsLast: non-positive dilation \(dilation)")
+    require(padding.height >= 0 && padding.width >= 0, "conv2dChannelsLast: negative padding \(padding)")
+    let g = ConvGeometry(
+        batch: n, inChannels: c, height: h, width: w, outChannels: weight.shape[0], kernelHeight: weight.shape[2],
+        kernelWidth: weight.shape[3], strideH: stride.height, strideW: stride.width, padH: padding.height,
+        padW: padding.width, dilationH: dilation.height, dilationW: dilation.width, groups: groups)
+    require(
+        g.outHeight > 0 && g.outWidth > 0,
+        "conv2dChannelsLast: input \(input.shape) ([N, H, W, C]) is too small for weight \(weight.shape)")
+    return g
 }
