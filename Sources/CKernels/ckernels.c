@@ -110,6 +110,28 @@ CLONES void tl_batch_norm_backward(
 CLONES void tl_channel_shifted_sums(
     const float *restrict x, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane, ptrdiff_t c0, ptrdiff_t c1,
     const float *restrict shift, double *restrict sum, double *restrict squares) {
+    if (plane == 1) {
+        // Channels-last rows (or 1x1 planes): blocks of 16 channels down all rows, the sums in registers; each
+        // channel still adds its values row after row, so the result is the row-outer loop's, bit for bit.
+        ptrdiff_t c = c0;
+        for (; c + 16 <= c1; c += 16) {
+            double k[16], s[16] = {0}, q[16] = {0};
+            for (int j = 0; j < 16; j++) k[j] = shift[c + j];
+            for (ptrdiff_t n = 0; n < batch; n++) {
+                const float *restrict v = x + n * channels + c;
+                for (int j = 0; j < 16; j++) {
+                    double d = (double)v[j] - k[j];
+                    s[j] += d;
+                    q[j] += d * d;
+                }
+            }
+            for (int j = 0; j < 16; j++) {
+                sum[c + j] = s[j];
+                squares[c + j] = q[j];
+            }
+        }
+        c0 = c;
+    }
     for (ptrdiff_t c = c0; c < c1; c++) sum[c] = squares[c] = 0;
     for (ptrdiff_t n = 0; n < batch; n++) {
         const float *row = x + n * channels * plane;
@@ -139,6 +161,27 @@ CLONES void tl_channel_shifted_sums(
 CLONES void tl_channel_gradient_sums(
     const float *restrict dy, const float *restrict x, ptrdiff_t batch, ptrdiff_t channels, ptrdiff_t plane,
     ptrdiff_t c0, ptrdiff_t c1, const float *restrict mean, double *restrict sum, double *restrict centered) {
+    if (plane == 1) {
+        // As tl_channel_shifted_sums: blocks of 16 channels down all rows, the same sums bit for bit.
+        ptrdiff_t c = c0;
+        for (; c + 16 <= c1; c += 16) {
+            double m[16], s[16] = {0}, t[16] = {0};
+            for (int j = 0; j < 16; j++) m[j] = mean[c + j];
+            for (ptrdiff_t n = 0; n < batch; n++) {
+                const float *restrict g = dy + n * channels + c, *restrict v = x + n * channels + c;
+                for (int j = 0; j < 16; j++) {
+                    double gj = g[j];
+                    s[j] += gj;
+                    t[j] += gj * ((double)v[j] - m[j]);
+                }
+            }
+            for (int j = 0; j < 16; j++) {
+                sum[c + j] = s[j];
+                centered[c + j] = t[j];
+            }
+        }
+        c0 = c;
+    }
     for (ptrdiff_t c = c0; c < c1; c++) sum[c] = centered[c] = 0;
     for (ptrdiff_t n = 0; n < batch; n++) {
         const ptrdiff_t row = n * channels * plane;

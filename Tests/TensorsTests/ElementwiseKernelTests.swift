@@ -35,30 +35,34 @@ struct ElementwiseKernelTests {
         }
     }
 
-    /// Planes below 64 go through the channel-range loops, 100 through the per-plane ones.
-    @Test("batch-norm statistics, normalisation and gradients against Double sums at odd plane sizes")
-    func batchNorm() {
+    /// Planes below 64 go through the channel-range loops, 100 through the per-plane ones; planes of 1 (channels-last
+    /// rows) in blocks of 16 channels, so 37 channels take two blocks and a remainder.
+    @Test(
+        "batch-norm statistics, normalisation and gradients against Double sums at odd plane sizes",
+        arguments: [2, 37])
+    func batchNorm(channels: Int) {
         for plane in [1, 7, 8, 9, 17, 33, 100] {
-            let (batch, channels) = (3, 2)
+            let batch = 3
             let count = batch * channels * plane
             let x = (0..<count).map { Float(($0 * 37) % 101) / 50 - 1 + 3 }
             let dy = (0..<count).map { Float(($0 * 53) % 97) / 48 - 1 }
             var (mean, variance, invstd) = (
-                [Float](repeating: 0, count: 2), [Float](repeating: 0, count: 2),
-                [Float](repeating: 0, count: 2)
+                [Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels),
+                [Float](repeating: 0, count: channels)
             )
             BatchNormKernel.statistics(
                 input: x, batch: batch, channels: channels, plane: plane, eps: 1e-5, mean: &mean,
                 variance: &variance, invstd: &invstd)
             var (gx, gw, gb) = (
-                [Float](repeating: 0, count: count), [Float](repeating: 0, count: 2),
-                [Float](repeating: 0, count: 2)
+                [Float](repeating: 0, count: count), [Float](repeating: 0, count: channels),
+                [Float](repeating: 0, count: channels)
             )
             BatchNormKernel.backward(
                 gradOutput: dy, input: x, batch: batch, channels: channels, plane: plane, mean: mean, invstd: invstd,
                 weight: nil, training: true, gradInput: &gx, gradWeight: &gw, gradBias: &gb)
             // Normalisation with an affine map, and the eval-mode gradient (constant statistics): dy * w * invstd.
-            let (weight, bias): ([Float], [Float]) = ([1.5, -0.5], [0.25, 2])
+            let weight = (0..<channels).map { [1.5, -0.5, 0.75][$0 % 3] as Float }
+            let bias = (0..<channels).map { [0.25, 2, -1][$0 % 3] as Float }
             var (y, gxEval) = ([Float](repeating: 0, count: count), [Float](repeating: 0, count: count))
             BatchNormKernel.normalize(
                 input: x, output: &y, batch: batch, channels: channels, plane: plane, mean: mean, invstd: invstd,
