@@ -419,3 +419,40 @@ const char *tl_kernels_isa(void) {
     if (__builtin_cpu_supports("avx2")) return "avx2";
     return "default";
 }
+
+// Channels-last rows and oneDNN's nChw16c blocks hold the same 16-channel runs, in another order: a row of the one
+// is `channels / 16` runs of the other's blocks. Reading the NHWC side in order, the blocked side is written as
+// channels / 16 sequential streams.
+CLONES void tl_nhwc_to_nchw16c(
+    const float *restrict x, float *restrict y, ptrdiff_t images, ptrdiff_t plane, ptrdiff_t channels,
+    ptrdiff_t stride) {
+    const ptrdiff_t blocks = channels / 16;
+    for (ptrdiff_t n = 0; n < images; n++) {
+        const float *restrict src = x + n * plane * stride;
+        float *restrict dst = y + n * plane * channels;
+        for (ptrdiff_t p = 0; p < plane; p++) {
+            for (ptrdiff_t b = 0; b < blocks; b++) {
+                const float *restrict from = src + p * stride + b * 16;
+                float *restrict to = dst + (b * plane + p) * 16;
+                for (int j = 0; j < 16; j++) to[j] = from[j];
+            }
+        }
+    }
+}
+
+CLONES void tl_nchw16c_to_nhwc(
+    const float *restrict x, float *restrict y, ptrdiff_t images, ptrdiff_t plane, ptrdiff_t channels,
+    ptrdiff_t stride) {
+    const ptrdiff_t blocks = channels / 16;
+    for (ptrdiff_t n = 0; n < images; n++) {
+        const float *restrict src = x + n * plane * channels;
+        float *restrict dst = y + n * plane * stride;
+        for (ptrdiff_t p = 0; p < plane; p++) {
+            for (ptrdiff_t b = 0; b < blocks; b++) {
+                const float *restrict from = src + (b * plane + p) * 16;
+                float *restrict to = dst + p * stride + b * 16;
+                for (int j = 0; j < 16; j++) to[j] = from[j];
+            }
+        }
+    }
+}

@@ -55,8 +55,8 @@ extension Convolution {
         _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool, layout: ForwardLayout = .plain
     ) -> [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)]? {
         var result: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)] = []
-        // Channels-last tensors are split by images only.
-        for (images, channels) in primitiveParts(g, direction, imagesOnly: layout != .plain) {
+        // Channels-last forwards are split by images only (their output is written as it is, whole channels).
+        for (images, channels) in primitiveParts(g, direction, imagesOnly: layout != .plain && direction == .forward) {
             var part = g
             part.batch = images.count
             part.outChannels = channels.count
@@ -172,7 +172,9 @@ extension Convolution {
         }
         let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
         if parts.count > 1, parts[0].channels != 0..<g.outChannels {
-            // Output channel slices over the whole batch: each part writes its own rows of the gradient.
+            // Output channel slices over the whole batch: each part writes its own rows of the gradient. A slice
+            // of an NHWC gradient starts at its first channel; of an NCHW one, at that channel's plane.
+            let channelStep = layout.destinationChannelsLast ? 1 : g.outPlane
             let perPart = parts.map(\.primitive.workspaceFloats).max() ?? 0
             let scratch = workspace.reserve(parts.count * perPart)
             parallelChunks(parts.count, chunks: parts.count) { index, _ in
@@ -180,7 +182,7 @@ extension Convolution {
                 primitive.run(
                     [
                         UnsafeMutableRawPointer(mutating: input),
-                        UnsafeMutableRawPointer(mutating: gradOutput + channels.lowerBound * g.outPlane),
+                        UnsafeMutableRawPointer(mutating: gradOutput + channels.lowerBound * channelStep),
                         UnsafeMutableRawPointer(gradWeight + channels.lowerBound * g.columnRows),
                     ], workspace: scratch + index * perPart)
             }
@@ -215,10 +217,10 @@ extension Convolution {
 
 /// The layouts of a convolution's activations on oneDNN's primitives (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``,
 /// ``Convolution/channelsLastBackward(gradOutput:input:weight:gradInput:gradWeight:geometry:workspace:)``):
-/// plain NCHW (reordered into the layout the primitive chooses), or NHWC given to the primitive as it is - the layout
-/// its brgemm forward kernels use on AVX-512 and one its backward kernels take at the same speed as their blocked
-/// layouts, so there is no reorder at all. The backward directions take both activations channels-last
-/// (``channelsLast``) or neither.
+/// plain NCHW (reordered into the layout the primitive chooses), or NHWC. A forward primitive takes NHWC as it is - the
+/// layout its brgemm kernels use on AVX-512, so there is no reorder at all; a backward one reorders NHWC into its
+/// blocked layout as it does NCHW (oneDNN 2.6.3's blocked backward kernels are faster than its NHWC ones). The
+/// backward directions take both activations channels-last (``channelsLast``) or neither.
 public struct ForwardLayout: Hashable, Sendable {
     /// The input is `[N, H, W, C]` in memory (the shape stays `[N, C, H, W]`).
     public var sourceChannelsLast: Bool

@@ -44,10 +44,14 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var relu: Bool
         /// Output channels of the whole tensor the part writes into (== geometry.outChannels unless split).
         var outChannelStride: Int
-        /// The input (and, backward, its gradient) is NHWC (channels last), used as it is: no reorder.
+        /// The input (and, backward, its gradient) is NHWC (channels last). A forward primitive uses it as it is (no
+        /// reorder: its brgemm kernels compute in NHWC); a backward one reorders it into the blocked layout it
+        /// chooses, as it does a plain NCHW tensor (its blocked kernels are faster than its NHWC ones).
         var sourceChannelsLast = false
-        /// The output (and, backward, its gradient) is NHWC, used as it is (whole channels). The backward directions
-        /// take both activations channels-last or neither.
+        /// The output (and, backward, its gradient) is NHWC, as the input: used as it is by a forward primitive
+        /// (whole channels), reordered by a backward one (a channel slice of a whole-channel tensor
+        /// `outChannelStride` wide for a sliced weight gradient). The backward directions take both activations
+        /// channels-last or neither.
         var destinationChannelsLast = false
         /// `dst = relu?(conv(src) + bias + dst)`: the output's previous values are added before the ReLU (oneDNN's
         /// sum post-op; the residual add of a ResNet block). Only with a channels-last output.
@@ -129,20 +133,27 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 || (!key.sum && key.sourceChannelsLast == key.destinationChannelsLast && !key.bias && !key.relu),
             "a backward convolution takes both activations channels-last or neither, and no epilogue")
         precondition(
-            !(key.destinationChannelsLast || key.sum) || key.outChannelStride == g.outChannels,
+            !((key.destinationChannelsLast && key.direction == .forward) || key.sum)
+                || key.outChannelStride == g.outChannels,
             "a channels-last output or a sum is written whole, not in channel slices")
         precondition(!key.sum || key.destinationChannelsLast, "the sum post-op reads a channels-last output")
         let plainSrc = OneDNN.descriptor(srcShape, key.sourceChannelsLast ? dnnl_nhwc : dnnl_nchw)
         let plainWeights = OneDNN.descriptor(weightShape, weightTag)
         let plainDst =
             key.destinationChannelsLast
-            ? OneDNN.descriptor(dstShape, dnnl_nhwc)
+            ? OneDNN.descriptor(
+                dstShape,
+                strides: [
+                    key.outChannelStride * g.outPlane, 1, g.outWidth * key.outChannelStride, key.outChannelStride,
+                ])
             : OneDNN.descriptor(dstShape, strides: [key.outChannelStride * g.outPlane, g.outPlane, g.outWidth, 1])
         let plainBias = OneDNN.descriptor([g.outChannels], dnnl_x)
         // Channels-last operands are given to the primitive as they are; the others let it choose (and are reordered).
-        var anySrc = key.sourceChannelsLast ? plainSrc : OneDNN.descriptor(srcShape, dnnl_format_tag_any)
+        let isForward = key.direction == .forward
+        var anySrc = key.sourceChannelsLast && isForward ? plainSrc : OneDNN.descriptor(srcShape, dnnl_format_tag_any)
         var anyWeights = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
-        var anyDst = key.destinationChannelsLast ? plainDst : OneDNN.descriptor(dstShape, dnnl_format_tag_any)
+        var anyDst =
+            key.destinationChannelsLast && isForward ? plainDst : OneDNN.descriptor(dstShape, dnnl_format_tag_any)
         let bias = UnsafeMutablePointer<dnnl_memory_desc_t>.allocate(capacity: 1)
         bias.initialize(to: plainBias)
         defer { bias.deallocate() }
@@ -266,7 +277,7 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 && (key.sourceChannelsLast && sources.contains(operand.argument)
                     || (key.destinationChannelsLast || key.sum) && destinations.contains(operand.argument))
         }
-        if channelsLast && (implementation.hasPrefix("ref") || reordered) { return nil }
+        if channelsLast && (implementation.hasPrefix("ref") || (isForward && reordered)) { return nil }
         var primitive: dnnl_primitive_t?
         OneDNN.check(dnnl_primitive_create(&primitive, pd), "primitive for \(what)")
         self.primitive = primitive!

@@ -2,30 +2,29 @@ import Kernels
 import Tensors
 
 /// The residual stages of a BasicBlock ResNet (resnet18, resnet34) with channels-last activations whenever the
-/// evaluation-mode path (``channelsLastFeatures(_:_:)``) does not run, for the blocks no gradient goes through: the
-/// frozen backbone of a transfer-learning step with its batch norms in train mode (the post's variant), or the
-/// frozen layers below a trained layer4. Every convolution of such a block runs on oneDNN's NHWC forward kernels
-/// (``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)``), every batch norm on the channels-last tensor
-/// (``BatchNorm2d/forwardChannelsLast(_:)``, with the module's own bookkeeping: batch statistics and running-average
-/// updates in train mode), ReLU and the residual add element by element as on the plain path. On the plain path each
-/// of those convolutions reorders its input into oneDNN's layout and its output back; here the only reorders are
-/// one permute of the max pool's output and one of the last channels-last block's output. Measured (BENCHMARKS.md):
-/// frozen and layer4+fc steps 0.82-0.99 of the plain path's time, best of three interleaved runs.
+/// evaluation-mode path (``channelsLastFeatures(_:_:)``) does not run: training, a frozen backbone with its batch
+/// norms in train mode (the post's variant), anything that needs a gradient. From layer1 on, every convolution runs
+/// on oneDNN's primitives with NHWC activations (``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)``),
+/// every batch norm on the channels-last tensor (``BatchNorm2d/forwardChannelsLast(_:)``, with the module's own
+/// bookkeeping), ReLU and the residual add element by element as on the plain path.
 ///
-/// A block a gradient goes through (trained, or below one that is) stays on the plain path, although the ops here
-/// are recorded for autograd and their NHWC backward runs: on oneDNN 2.6.3 its NHWC backward kernels measured
-/// 1.08-2.05x slower in place than its blocked ones (layer1's at 8x224 1.12-1.19x, the stride-2 weight gradient 2x),
-/// which took back all that the reorders saved (a full step at 8x224: 0.98-1.05 of the plain path's time).
+/// What that saves: on the plain path a forward convolution reorders its NCHW input into NHWC for oneDNN's brgemm
+/// kernels and its output back (oneDNN's generic `jit:uni` reorder, the slowest of its reorders); here there is
+/// none. The backward primitives still compute in oneDNN's blocked nChw16c layout (its NHWC backward kernels
+/// measured 1.08-2.05x slower in place than the blocked ones), reached from NHWC by copying 16-channel runs
+/// (``OneDNN``'s `Reorder`, twice as fast in place as oneDNN's own), as many reorders as the plain path makes from
+/// NCHW. Measured in one process, alternating step by step with the plain path (BENCHMARKS.md): 0.95-1.0 of its
+/// time per step, never slower.
 ///
-/// The same computation as module by module, in another float32 summation order (the convolution kernels, and the
-/// batch-norm sums in Double); the tests bound the difference.
+/// The same computation as module by module, in another float32 summation order (the forward kernels, and the
+/// batch-norm sums in Double); the tests bound the difference, and the trace replays compare it with PyTorch.
 ///
 /// Taken under the conditions of ``EvalFusion`` (no profiler or recorder, not disabled), for the torchvision shape
 /// (BasicBlock stages, bias-free convolutions, a `Conv2d -> BatchNorm2d` downsample) at a batch of at least one
-/// image per core. Blocks run channels-last from layer1.0 up to the first that cannot or should not - one a gradient
-/// goes through, or whose 3x3 convolutions the plain path runs as im2col + GEMM (small planes: oneDNN's kernels are
-/// slower there, reorders or not) - and on the plain path from there, as decided before anything runs
-/// (``channelsLastTrainingPlan(_:_:_:)``).
+/// image per core. Blocks run channels-last from layer1.0 up to the first that cannot or should not - whose 3x3
+/// convolutions the plain path runs as im2col + GEMM in a direction the step needs (small planes, e.g. layer4 at
+/// 7x7: oneDNN's kernels are slower there, reorders or not) - and on the plain path from there, as decided before
+/// anything runs (``channelsLastTrainingPlan(_:_:_:)``).
 extension EvalFusion {
     /// The output of layer4 (`[N, C, H, W]`) from the max pool's output `x`, or nil when the first block would
     /// not run channels-last (the caller then runs the stages module by module).
@@ -72,9 +71,8 @@ extension EvalFusion {
             guard let shapes = trainingGeometries(block, batch: shape[0], channels, height, width) else {
                 return nil
             }
-            // A block a gradient goes through stays on the plain path (its blocked backward kernels are faster).
             channelsLastSoFar =
-                channelsLastSoFar && !flowing && canRunChannelsLastTraining(block, shapes, backward: flowing)
+                channelsLastSoFar && canRunChannelsLastTraining(block, shapes, backward: flowing)
             plan.append(channelsLastSoFar)
             (channels, height, width) = (shapes.second.outChannels, shapes.second.outHeight, shapes.second.outWidth)
         }

@@ -120,8 +120,9 @@ public final class ResNet: Module {
         var x = EvalFusion.convBatchNorm(conv1, bn1, relu: true, x) ?? relu(bn1(conv1(x)))
         x = maxpool(x)
 
-        // Otherwise (training, or a gradient needed), the BasicBlock stages no gradient goes through (a frozen
-        // backbone) run channels-last on large planes (``EvalFusion``'s `channelsLastStages`); else module by module.
+        // Otherwise (training, or a gradient needed), BasicBlock stages on large planes run channels-last, no
+        // activation reordered for a forward convolution (``EvalFusion``'s `channelsLastStages`); else module by
+        // module.
         if let stages = channelsLastStages(x) {
             x = stages
         } else {
@@ -148,9 +149,9 @@ extension ResNet {
     public func channelsLastPlan(forInput shape: [Int]) -> [Bool]? { EvalFusion.channelsLastPlan(self, shape)?.1 }
 
     /// `layer4(layer3(layer2(layer1(x))))` for the max pool's output `x` `[N, C, H, W]`, computed with
-    /// channels-last activations on the blocks that can and no gradient goes through (what ``features(_:)`` does on
-    /// its own for a frozen backbone in training mode, recorded for autograd), or nil when that path would not run
-    /// at all (the first block cannot): see
+    /// channels-last activations on the blocks that can (what ``features(_:)`` does on its own in training or
+    /// whenever a gradient is needed, recorded for autograd), or nil when that path would not run at all (the first
+    /// block cannot): see
     /// ``EvalFusion``'s `channelsLastStages`. Shape: `[N, C, H, W]` -> layer4's output `[N, C', H', W']`.
     public func channelsLastStages(_ x: Tensor) -> Tensor? { EvalFusion.channelsLastStages(self, x) }
 
