@@ -161,6 +161,74 @@ extension Convolution {
         return true
     }
 
+    /// Both gradients on primitives, the output gradient reordered once per part for both (separately, each
+    /// direction reorders it on its own): when both directions split the batch into the same image chunks and want
+    /// the same layout for it. Each part computes its input gradient, then its weight gradient (one partial sum per
+    /// part, added at the end), on one pool thread. False, with nothing written, otherwise: the caller runs the two
+    /// directions one after the other.
+    static func primitiveBackwardBoth(
+        gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+        gradInput: UnsafeMutablePointer<Float>, gradWeight: UnsafeMutablePointer<Float>, geometry g: ConvGeometry,
+        workspace: Workspace, layout: ForwardLayout = .plain
+    ) -> Bool {
+        guard let data = primitives(g, .backwardData, bias: false, relu: false, layout: layout),
+            let weights = primitives(g, .backwardWeights, bias: false, relu: false, layout: layout),
+            data.count == weights.count
+        else { return false }
+        let diffDst = Int32(DNNL_ARG_DIFF_DST)
+        func gradientOperand(_ p: ConvolutionPrimitive) -> ConvolutionPrimitive.Operand? {
+            p.operands.first { $0.argument == diffDst && $0.reorder != nil }
+        }
+        let whole = 0..<g.outChannels
+        for (d, w) in zip(data, weights) {
+            guard d.images == w.images, d.channels == whole, w.channels == whole,
+                let a = gradientOperand(d.primitive), let b = gradientOperand(w.primitive),
+                OneDNN.equal(a.inner, b.inner)
+            else { return false }
+        }
+        let weightsFloats =
+            data[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0
+        let weightCount = g.outChannels * g.columnRows
+        let partialFloats = ConvolutionPrimitive.cacheLines(weightCount * MemoryLayout<Float>.stride)
+        let copyFloats = data.map { gradientOperand($0.primitive)!.floats }.max() ?? 0
+        let work = zip(data, weights).map { max($0.primitive.workspaceFloats, $1.primitive.workspaceFloats) }.max() ?? 0
+        let perPart = copyFloats + work + partialFloats
+        let scratch = workspace.reserve(weightsFloats + data.count * perPart)
+        let (prepared, _) = prepareWeights(data, weight, scratch)
+        let (inImage, outImage) = (g.inChannels * g.height * g.width, g.outChannels * g.outPlane)
+        parallelChunks(data.count, chunks: data.count) { index, _ in
+            let own = scratch + weightsFloats + index * perPart
+            let (copy, free) = (UnsafeMutableRawPointer(own), own + copyFloats)
+            let images = data[index].images
+            let gradient = UnsafeMutableRawPointer(mutating: gradOutput + images.lowerBound * outImage)
+            gradientOperand(data[index].primitive)!.reorder!.run(
+                gradient, copy, "output gradient of conv2d \(ConvolutionPrimitive.describe(g))")
+            var dataPrepared = prepared[index]
+            dataPrepared[diffDst] = copy
+            data[index].primitive.run(
+                [
+                    gradient, UnsafeMutableRawPointer(mutating: weight),
+                    UnsafeMutableRawPointer(gradInput + images.lowerBound * inImage),
+                ],
+                workspace: free, prepared: dataPrepared)
+            weights[index].primitive.run(
+                [
+                    UnsafeMutableRawPointer(mutating: input + images.lowerBound * inImage), gradient,
+                    UnsafeMutableRawPointer(index == 0 ? gradWeight : free + work),
+                ],
+                workspace: free, prepared: [diffDst: copy])
+        }
+        if data.count > 1 {
+            parallelFor(weightCount, grain: 16_384) { range in
+                for index in 1..<data.count {
+                    let partial = scratch + weightsFloats + index * perPart + copyFloats + work
+                    for i in range { gradWeight[i] += partial[i] }
+                }
+            }
+        }
+        return true
+    }
+
     /// The weight gradient on primitives (overwrites `gradWeight`; one partial sum per chunk, added in a final
     /// pass); false when oneDNN does not implement the shape.
     static func primitiveBackwardWeights(

@@ -154,6 +154,13 @@ public enum Convolution {
         workspace: Workspace
     ) -> Bool {
         guard canRunChannelsLastBackward(g, data: gradInput != nil, weights: gradWeight != nil) else { return false }
+        if let gradInput, let gradWeight,
+            primitiveBackwardBoth(
+                gradOutput: gradOutput, input: input, weight: weight, gradInput: gradInput, gradWeight: gradWeight,
+                geometry: g, workspace: workspace, layout: .channelsLast)
+        {
+            return true
+        }
         if let gradInput {
             let ran = primitiveBackwardData(
                 gradOutput: gradOutput, weight: weight, gradInput: gradInput, geometry: g, workspace: workspace,
@@ -227,6 +234,14 @@ public enum Convolution {
             return
         }
         var (gradInput, gradWeight) = (gradInput, gradWeight)
+        if let data = gradInput, let weights = gradWeight, usesPrimitive(.backwardData, g, backend, algorithm),
+            usesPrimitive(.backwardWeights, g, backend, algorithm),
+            primitiveBackwardBoth(
+                gradOutput: gradOutput, input: input, weight: weight, gradInput: data, gradWeight: weights,
+                geometry: g, workspace: workspace)
+        {
+            (gradInput, gradWeight) = (nil, nil)
+        }
         if let target = gradInput, usesPrimitive(.backwardData, g, backend, algorithm),
             primitiveBackwardData(
                 gradOutput: gradOutput, weight: weight, gradInput: target, geometry: g, workspace: workspace)
