@@ -54,8 +54,9 @@ public enum KernelBackend: String, CaseIterable, Sendable {
     public var convolutionSummary: String {
         switch self {
         case .oneDNN:
-            return "oneDNN convolution primitives (blocked layouts chosen by oneDNN, reordered per call; "
-                + "im2col + dnnl_sgemm for backward data into fewer than 16 channels)"
+            return "oneDNN convolution primitives (blocked layouts chosen by oneDNN, reordered per call; NHWC as it "
+                + "is in resnet18/34's channels-last forwards; im2col + dnnl_sgemm for backward data into fewer than 16 "
+                + "channels and GEMM-preferred shapes)"
         case .reference:
             return "im2col + OpenBLAS cblas_sgemm"
         }
