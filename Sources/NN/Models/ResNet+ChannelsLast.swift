@@ -51,13 +51,7 @@ extension EvalFusion {
         guard enabled, ModuleProfiler.current == nil, ForwardRecorder.current == nil, shape.count == 4,
             model.avgpool.outputSize == IntPair(1, 1), !needsGradient(inputs)
         else { return nil }
-        var blocks: [BasicBlock] = []
-        for stage in [model.layer1, model.layer2, model.layer3, model.layer4] {
-            for index in 0..<stage.count {
-                guard let block = stage[index] as? BasicBlock else { return nil }
-                blocks.append(block)
-            }
-        }
+        guard let blocks = basicBlocks(model) else { return nil }
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let stem = geometry(model.conv1, batch: n, channels: c, height: h, width: w)
         guard eligible(model.bn1, model.conv1), c == model.conv1.weight.shape[1] * model.conv1.groups,
@@ -124,6 +118,18 @@ extension EvalFusion {
         return shortcut.outChannels == second.outChannels && shortcut.outHeight == second.outHeight
             && shortcut.outWidth == second.outWidth
             && Convolution.canRunChannelsLast(shortcut, bias: true, relu: false, layout: inner)
+    }
+
+    /// The residual blocks of layer1 to layer4 in order, or nil unless every one is a ``BasicBlock``.
+    static func basicBlocks(_ model: ResNet) -> [BasicBlock]? {
+        var blocks: [BasicBlock] = []
+        for stage in [model.layer1, model.layer2, model.layer3, model.layer4] {
+            for index in 0..<stage.count {
+                guard let block = stage[index] as? BasicBlock else { return nil }
+                blocks.append(block)
+            }
+        }
+        return blocks
     }
 
     /// A `conv -> bn` pair that can be folded for inference: the batch norm in eval mode with running statistics,

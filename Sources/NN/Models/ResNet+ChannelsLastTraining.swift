@@ -52,15 +52,8 @@ extension EvalFusion {
         _ model: ResNet, _ shape: [Int], _ x: Tensor? = nil
     ) -> ([BasicBlock], [Bool])? {
         guard enabled, ModuleProfiler.current == nil, ForwardRecorder.current == nil, shape.count == 4,
-            KernelBackend.selected == .oneDNN, shape[0] >= Parallelism.cores
+            KernelBackend.selected == .oneDNN, shape[0] >= Parallelism.cores, let blocks = basicBlocks(model)
         else { return nil }
-        var blocks: [BasicBlock] = []
-        for stage in [model.layer1, model.layer2, model.layer3, model.layer4] {
-            for index in 0..<stage.count {
-                guard let block = stage[index] as? BasicBlock else { return nil }
-                blocks.append(block)
-            }
-        }
         var (channels, height, width) = (shape[1], shape[2], shape[3])
         // Whether a gradient reaches this point from below (the input's, or a trained parameter's).
         var flowing = GradMode.isEnabled && (x?.requiresGrad ?? false)

@@ -25,21 +25,10 @@ public func conv2dBatchNormEvalChannelsLast(
     require(
         input.rank == 4 && weight.rank == 4,
         "conv2dBatchNormEvalChannelsLast: input \(input.shape) and weight \(weight.shape) must be 4-D")
-    let (n, c, h, w) =
-        inputChannelsLast
-        ? (input.shape[0], input.shape[3], input.shape[1], input.shape[2])
-        : (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-    require(
-        c == weight.shape[1] * groups,
-        "conv2dBatchNormEvalChannelsLast: input has \(c) channels, weight \(weight.shape) with groups \(groups) expects \(weight.shape[1] * groups)"
-    )
-    let g = ConvGeometry(
-        batch: n, inChannels: c, height: h, width: w, outChannels: weight.shape[0], kernelHeight: weight.shape[2],
-        kernelWidth: weight.shape[3], strideH: stride.height, strideW: stride.width, padH: padding.height,
-        padW: padding.width, dilationH: dilation.height, dilationW: dilation.width, groups: groups)
-    require(
-        g.outHeight > 0 && g.outWidth > 0,
-        "conv2dBatchNormEvalChannelsLast: input \(input.shape) is too small for weight \(weight.shape)")
+    let g = channelsLastGeometry(
+        "conv2dBatchNormEvalChannelsLast", input, channelsLast: inputChannelsLast, weight: weight, stride: stride,
+        padding: padding, dilation: dilation, groups: groups)
+    let n = g.batch
     let outputShape = [n, g.outHeight, g.outWidth, g.outChannels]
     if let residual {
         require(
@@ -174,8 +163,9 @@ public func conv2dChannelsLast(
     groups: Int = 1
 ) -> Tensor? {
     require(input.rank == 4, "conv2dChannelsLast expects a 4-D input [N, H, W, C], got shape \(input.shape)")
-    let g = conv2dChannelsLastGeometry(
-        input, weight: weight, stride: stride, padding: padding, dilation: dilation, groups: groups)
+    let g = channelsLastGeometry(
+        "conv2dChannelsLast", input, channelsLast: true, weight: weight, stride: stride, padding: padding,
+        dilation: dilation, groups: groups)
     let recording = wouldRecord([input, weight])
     guard Convolution.canRunChannelsLast(g, bias: false, relu: false, layout: .channelsLast),
         !recording
@@ -205,26 +195,31 @@ public func conv2dChannelsLast(
     return output
 }
 
-/// The geometry of ``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)`` on a `[N, H, W, C]` input, after
-/// the checks ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` makes (their messages name the shapes).
-func conv2dChannelsLastGeometry(
-    _ input: Tensor, weight: Tensor, stride: IntPair, padding: IntPair, dilation: IntPair, groups: Int
+/// The geometry of `name`'s convolution of `input` - `[N, H, W, C]`, or `[N, C, H, W]` without `channelsLast` - by
+/// `weight` `[O, C / groups, kh, kw]`, after the checks ``conv2d(_:weight:bias:stride:padding:dilation:groups:)``
+/// makes (their messages name the function, shapes and values).
+func channelsLastGeometry(
+    _ name: String, _ input: Tensor, channelsLast: Bool, weight: Tensor, stride: IntPair, padding: IntPair,
+    dilation: IntPair, groups: Int
 ) -> ConvGeometry {
-    require(weight.rank == 4, "conv2dChannelsLast expects a 4-D weight [O, C/groups, kh, kw], got \(weight.shape)")
-    let (n, h, w, c) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
+    require(weight.rank == 4, "\(name) expects a 4-D weight [O, C/groups, kh, kw], got \(weight.shape)")
+    let layout = channelsLast ? "[N, H, W, C]" : "[N, C, H, W]"
+    let (n, c, h, w) =
+        channelsLast
+        ? (input.shape[0], input.shape[3], input.shape[1], input.shape[2])
+        : (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
     require(
         groups >= 1 && c % groups == 0 && weight.shape[0] % groups == 0 && weight.shape[1] * groups == c,
-        "conv2dChannelsLast: weight \(weight.shape) with groups \(groups) does not fit input \(input.shape) "
-            + "([N, H, W, C])")
-    require(stride.height > 0 && stride.width > 0, "conv2dChannelsLast: non-positive stride \(stride)")
-    require(dilation.height > 0 && dilation.width > 0, "conv2dChannelsLast: non-positive dilation \(dilation)")
-    require(padding.height >= 0 && padding.width >= 0, "conv2dChannelsLast: negative padding \(padding)")
+        "\(name): weight \(weight.shape) with groups \(groups) does not fit input \(input.shape) (\(layout))")
+    require(stride.height > 0 && stride.width > 0, "\(name): non-positive stride \(stride)")
+    require(dilation.height > 0 && dilation.width > 0, "\(name): non-positive dilation \(dilation)")
+    require(padding.height >= 0 && padding.width >= 0, "\(name): negative padding \(padding)")
     let g = ConvGeometry(
         batch: n, inChannels: c, height: h, width: w, outChannels: weight.shape[0], kernelHeight: weight.shape[2],
         kernelWidth: weight.shape[3], strideH: stride.height, strideW: stride.width, padH: padding.height,
         padW: padding.width, dilationH: dilation.height, dilationW: dilation.width, groups: groups)
     require(
         g.outHeight > 0 && g.outWidth > 0,
-        "conv2dChannelsLast: input \(input.shape) ([N, H, W, C]) is too small for weight \(weight.shape)")
+        "\(name): input \(input.shape) (\(layout)) is too small for weight \(weight.shape)")
     return g
 }
