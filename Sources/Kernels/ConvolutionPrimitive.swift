@@ -25,9 +25,10 @@ public enum ConvolutionDirection: String, CaseIterable, Hashable, Sendable {
 /// One oneDNN convolution primitive (`dnnl_primitive_desc_create` + `dnnl_primitive_create`) for one part of a
 /// batch, with the reorders between our plain NCHW / OIHW tensors and the layouts the primitive chose.
 ///
-/// Layouts: the primitive is created with `dnnl_format_tag_any` for every tensor, so it picks its blocked layouts
-/// (nChw16c activations, OIhw16i16o weights on AVX-512) and its direct JIT kernels; our tensors are reordered in and
-/// out on every call. Measured per ResNet-18 shape (BENCHMARKS.md), that beat plain nchw/oihw primitives (which
+/// Layouts: the primitive is created with `dnnl_format_tag_any` for every tensor it may lay out itself, so it picks
+/// its layouts (nChw16c activations and blocked weights for its direct JIT kernels, NHWC for its brgemm forward
+/// kernels on AVX-512); our tensors are reordered in and out on every call. Channels-last activations
+/// (``Key/sourceChannelsLast``) are the exception in a forward primitive: given as they are. Measured per ResNet-18 shape (BENCHMARKS.md), that beat plain nchw/oihw primitives (which
 /// oneDNN runs as its own im2col + GEMM, `gemm:jit`) on nearly every shape, reorders included.
 ///
 /// Primitives are expensive to create (JIT code generation) and are cached per (part geometry, direction, bias,
@@ -148,7 +149,8 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 ])
             : OneDNN.descriptor(dstShape, strides: [key.outChannelStride * g.outPlane, g.outPlane, g.outWidth, 1])
         let plainBias = OneDNN.descriptor([g.outChannels], dnnl_x)
-        // Channels-last operands are given to the primitive as they are; the others let it choose (and are reordered).
+        // Channels-last operands of a forward primitive are given to it as they are; every other operand lets it
+        // choose (and is reordered).
         let isForward = key.direction == .forward
         var anySrc = key.sourceChannelsLast && isForward ? plainSrc : OneDNN.descriptor(srcShape, dnnl_format_tag_any)
         var anyWeights = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
@@ -266,8 +268,8 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var info: UnsafePointer<CChar>?
         _ = withUnsafeMutablePointer(to: &info) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
         implementation = info.map { String(cString: $0) } ?? "unknown"
-        // Channels-last operands are used in place: a reorder would leave the sum post-op adding to an uninitialised
-        // copy. And a reference implementation (no JIT kernel for the layout on this CPU) is not worth taking: the
+        // A forward primitive's channels-last operands are used in place: a reorder would leave the sum post-op adding
+        // to an uninitialised copy (a backward one's are reordered, as plain ones). And a reference implementation (no JIT kernel for the layout on this CPU) is not worth taking: the
         // caller's plain path is faster.
         let channelsLast = key.sourceChannelsLast || key.destinationChannelsLast || key.sum
         let sources: Set<Int32> = [Int32(DNNL_ARG_SRC), Int32(DNNL_ARG_DIFF_SRC)]

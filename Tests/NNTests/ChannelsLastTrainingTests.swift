@@ -94,8 +94,9 @@ struct ChannelsLastTrainingTests {
 
     @Test(
         "a resnet18 training step channels-last equals module by module: loss, every gradient, running statistics",
-        arguments: [(16, [40, 36]), (64, [64, 64])])
+        arguments: [(16, [40, 36]), (24, [40, 36]), (64, [64, 64])])
     func trainingStep(baseChannels: Int, size: [Int]) throws {
+        // 24 channels are not whole 16-channel blocks: oneDNN's own reorder into its padded blocked layout.
         let (a, b) = try Self.twins(baseChannels: baseChannels)
         let plan = Self.expectSameStep(a, b, size: size, inputGradient: true)
         if baseChannels == 64, let plan {

@@ -35,6 +35,28 @@ struct ElementwiseKernelTests {
         }
     }
 
+    /// Channels-last rows split across the cores by channel ranges that start inside a 16-channel block (37 channels
+    /// over 2 or more cores) still give every channel its own statistics.
+    @Test("batch-norm statistics of channels-last rows split into channel ranges match Double sums")
+    func batchNormChannelRanges() {
+        let (rows, channels) = (8192, 37)
+        let x = (0..<rows * channels).map { Float(($0 * 37) % 101) / 50 - 1 + 3 }
+        var (mean, variance, invstd) = (
+            [Float](repeating: 0, count: channels), [Float](repeating: 0, count: channels),
+            [Float](repeating: 0, count: channels)
+        )
+        BatchNormKernel.statistics(
+            input: x, batch: rows, channels: channels, plane: 1, eps: 1e-5, mean: &mean, variance: &variance,
+            invstd: &invstd)
+        for c in [0, 15, 16, 17, 18, 31, 32, 36] {
+            let values = (0..<rows).map { Double(x[$0 * channels + c]) }
+            let mu = values.reduce(0, +) / Double(rows)
+            let v = values.reduce(0) { $0 + ($1 - mu) * ($1 - mu) } / Double(rows)
+            #expect(abs(Double(mean[c]) - mu) <= 1e-6 * max(1, abs(mu)), "channel \(c): mean \(mean[c]) vs \(mu)")
+            #expect(abs(Double(variance[c]) - v) <= 1e-6 * max(1, v), "channel \(c): variance \(variance[c]) vs \(v)")
+        }
+    }
+
     /// Planes below 64 go through the channel-range loops, 100 through the per-plane ones; planes of 1 (channels-last
     /// rows) in blocks of 16 channels, so 37 channels take two blocks and a remainder.
     @Test(

@@ -65,7 +65,6 @@ void tl_max_pool_nhwc(
     const float *x, float *y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ho,
     ptrdiff_t wo, ptrdiff_t kh, ptrdiff_t kw, ptrdiff_t sh, ptrdiff_t sw, ptrdiff_t ph, ptrdiff_t pw, ptrdiff_t dh,
     ptrdiff_t dw);
-/// Average of each channel of channels-last images [plane, c] -> [c] (images [i0, i1)), summed in plane order.
 /// NHWC -> nChw16c (oneDNN's blocked activation layout): `images` images of `plane` pixels whose `channels` (a
 /// multiple of 16) channels start `stride` floats apart (>= channels: a channel slice of a wider tensor), into
 /// [images][channels / 16][plane][16]. A copy of 64-byte runs; the same values, bit for bit.
@@ -74,6 +73,7 @@ void tl_nhwc_to_nchw16c(
 /// nChw16c -> NHWC, the inverse of tl_nhwc_to_nchw16c (the NHWC rows `stride` floats apart).
 void tl_nchw16c_to_nhwc(
     const float *x, float *y, ptrdiff_t images, ptrdiff_t plane, ptrdiff_t channels, ptrdiff_t stride);
+/// Average of each channel of channels-last images [plane, c] -> [c] (images [i0, i1)), summed in plane order.
 void tl_global_avg_pool_nhwc(const float *x, float *y, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t plane, ptrdiff_t c);
 /// One spin-wait hint (x86 `pause`, Arm `yield`; nothing elsewhere), for the kernels' thread pool.
 void tl_cpu_relax(void);

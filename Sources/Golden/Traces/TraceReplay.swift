@@ -256,6 +256,15 @@ public enum TraceReplay {
                 }
                 try check("own path", "\(name).grad", grad, expected, .gradient, item: "grads/\(name)")
             }
+            for name in try trace.listAttribute("params_without_grad", of: "grads") {
+                let grad = ownParameters[name]?.grad
+                outcome.checks.append(
+                    Check(
+                        phase: "own path",
+                        comparison: TensorComparison(
+                            name: "\(name).grad is None", actual: grad == nil ? [] : [1],
+                            actualShape: grad == nil ? [] : [1], expected: [], expectedShape: [], tolerance: .exact)))
+            }
         }
 
         // Optimizer steps and the state after each.

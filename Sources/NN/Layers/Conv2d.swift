@@ -13,7 +13,8 @@ public final class Conv2d: Module, WeightedLayer {
     public let dilation: IntPair
     public let groups: Int
     /// The weights folded with the following batch norm for eval-mode inference (``EvalFusion``), kept while
-    /// neither changes; dropped by the next unfused forward.
+    /// neither changes; dropped by the next unfused forward (of the module, or of the channels-last training
+    /// stages, ``EvalFusion``'s `channelsLastStages`).
     let evalFolding = ConvBatchNormFolding()
 
     public init(

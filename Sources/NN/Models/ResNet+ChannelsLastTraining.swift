@@ -24,12 +24,14 @@ import Tensors
 /// image per core. Blocks run channels-last from layer1.0 up to the first that cannot or should not - whose 3x3
 /// convolutions the plain path runs as im2col + GEMM in a direction the step needs (small planes, e.g. layer4 at
 /// 7x7: oneDNN's kernels are slower there, reorders or not) - and on the plain path from there, as decided before
-/// anything runs (``channelsLastTrainingPlan(_:_:_:)``).
+/// anything runs (``channelsLastTrainingPlan(_:_:inputNeedsGradient:)``).
 extension EvalFusion {
     /// The output of layer4 (`[N, C, H, W]`) from the max pool's output `x`, or nil when the first block would
     /// not run channels-last (the caller then runs the stages module by module).
     static func channelsLastStages(_ model: ResNet, _ x: Tensor) -> Tensor? {
-        guard let (blocks, plan) = channelsLastTrainingPlan(model, x.shape, x), plan.first == true else {
+        guard let (blocks, plan) = channelsLastTrainingPlan(model, x.shape, inputNeedsGradient: x.requiresGrad),
+            plan.first == true
+        else {
             return nil
         }
         var h = channelsLast(x)
@@ -45,18 +47,24 @@ extension EvalFusion {
     }
 
     /// The model's blocks and, for each, whether it runs channels-last in ``channelsLastStages(_:_:)`` for the max
-    /// pool's output of `shape` (`x`: that output, whose gradient may be needed); nil when the path does not apply
-    /// at all (see above). Decided before anything runs, so that every primitive a block will need, backward ones
+    /// pool's output of `shape` (`inputNeedsGradient`: whether that output requires grad, as it does below a trained
+    /// stem); nil when the path does not apply at all (see above). Decided before anything runs, so that every primitive a block will need, backward ones
     /// included, is known to exist.
     static func channelsLastTrainingPlan(
-        _ model: ResNet, _ shape: [Int], _ x: Tensor? = nil
+        _ model: ResNet, _ shape: [Int], inputNeedsGradient: Bool
     ) -> ([BasicBlock], [Bool])? {
         guard enabled, ModuleProfiler.current == nil, ForwardRecorder.current == nil, shape.count == 4,
             KernelBackend.selected == .oneDNN, shape[0] >= Parallelism.cores, let blocks = basicBlocks(model)
         else { return nil }
+        // Evaluation-mode inference (no batch norm in train mode, nothing needs a gradient) that the eval path did
+        // not take keeps the plain path's per-module fusion of conv -> bn [-> relu] (``convBatchNorm``).
+        let training = model.namedModules().contains { ($0.1 as? BatchNorm2d)?.training ?? false }
+        let recording =
+            GradMode.isEnabled && (inputNeedsGradient || model.parameters().contains { $0.requiresGrad })
+        guard training || recording else { return nil }
         var (channels, height, width) = (shape[1], shape[2], shape[3])
         // Whether a gradient reaches this point from below (the input's, or a trained parameter's).
-        var flowing = GradMode.isEnabled && (x?.requiresGrad ?? false)
+        var flowing = GradMode.isEnabled && inputNeedsGradient
         var plan: [Bool] = []
         var channelsLastSoFar = true
         for block in blocks {
@@ -136,6 +144,8 @@ extension EvalFusion {
     /// recorded for autograd, as ``BasicBlock``'s forward.
     private static func basicBlockChannelsLast(_ block: BasicBlock, _ x: Tensor) -> Tensor {
         func conv(_ conv: Conv2d, _ input: Tensor) -> Tensor {
+            // As Conv2d.forward: an unfused forward drops the eval-mode folding (and its oneDNN copies).
+            if conv.evalFolding.holdsResult { conv.evalFolding.clear() }
             guard
                 let output = conv2dChannelsLast(
                     input, weight: conv.weight, stride: conv.stride, padding: conv.padding, dilation: conv.dilation,

@@ -156,7 +156,8 @@ extension ResNet {
     public func channelsLastStages(_ x: Tensor) -> Tensor? { EvalFusion.channelsLastStages(self, x) }
 
     /// Whether each residual block (layer1.0 first) would run channels-last in training-mode (or gradient-needing)
-    /// ``features(_:)`` now, for an input of `shape` `[N, 3, H, W]` that needs no gradient; nil when that path would
+    /// ``features(_:)`` now, for an input of `shape` `[N, 3, H, W]` that needs no gradient (a gradient flows into the
+    /// stages when the stem is trained); nil when that path would
     /// not run at all (or the shape does not fit the stem). Blocks run channels-last up to the first that cannot or
     /// should not, on the plain path after it.
     public func channelsLastTrainingPlan(forInput shape: [Int]) -> [Bool]? {
@@ -170,7 +171,8 @@ extension ResNet {
             pooled[3] = (pooled[3] + 2 * padding.width - dilation.width * (kernel.width - 1) - 1) / stride.width + 1
         }
         guard pooled[2] > 0, pooled[3] > 0 else { return nil }
-        return EvalFusion.channelsLastTrainingPlan(self, pooled)?.1
+        let stemTrained = (conv1.parameters() + bn1.parameters()).contains { $0.requiresGrad }
+        return EvalFusion.channelsLastTrainingPlan(self, pooled, inputNeedsGradient: stemTrained)?.1
     }
 }
 

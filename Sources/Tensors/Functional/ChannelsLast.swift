@@ -150,9 +150,10 @@ private func transposeImages(
 }
 
 /// `conv2d(input, weight)` without a bias, with channels-last activations: input `[N, H, W, C]`, weight
-/// `[O, C / groups, kh, kw]` (plain), result `[N, Ho, Wo, O]`. Recorded for autograd: its backward computes the
-/// needed input and weight gradients channels-last too (oneDNN's backward kernels take NHWC at the speed of their
-/// blocked layouts), so a chain of these never reorders an activation, in either direction. The same values as
+/// `[O, C / groups, kh, kw]` (plain), result `[N, Ho, Wo, O]`. The forward pass hands NHWC to oneDNN's brgemm kernels
+/// as it is (no reorder). Recorded for autograd: its backward computes the needed input and weight gradients with
+/// channels-last tensors in and out, on oneDNN's blocked backward kernels (faster than its NHWC ones), the
+/// activations reordered into nChw16c and back by copying 16-channel runs. The same values as
 /// ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` up to float32 summation order.
 ///
 /// Returns nil, having done nothing, when the oneDNN primitives cannot run it (another backend, a batch smaller
