@@ -34,6 +34,30 @@ public enum ModelBenchmark {
         return line(workload.name, milliseconds: ms, batch: batch, flops: counter.total)
     }
 
+    /// Times one case against the module-by-module path in the same process, alternating run by run: the model's
+    /// own path (eval fusion, channels-last stages) and the same workload inside ``EvalFusion/disabled(_:)``. A slow
+    /// moment of a shared machine then falls on both sides of a pair, which whole-process A/Bs here cannot promise
+    /// (the same binary's runs vary by 10-20%). Returns e.g. `resnet18 b8x224 full step: own path 283.5 ms, module
+    /// by module 290.7 ms (medians of 15); own / module by module 0.975 (median of the 15 pairs' ratios)`.
+    public static func runAgainstModuleByModule(
+        _ benchmarkCase: Case, batch: Int, size: Int, warmup: Int, repeats: Int
+    ) -> String {
+        let workload = ModelWorkload(benchmarkCase, batch: batch, size: size)
+        for _ in 0..<warmup {
+            workload.run()
+            EvalFusion.disabled { workload.run() }
+        }
+        var (own, plain): ([Double], [Double]) = ([], [])
+        for _ in 0..<max(repeats, 1) {
+            own.append(Timing.milliseconds(workload.run))
+            plain.append(Timing.milliseconds { EvalFusion.disabled { workload.run() } })
+        }
+        let ratio = Timing.median(zip(own, plain).map { $0 / $1 })
+        return "resnet18 \(workload.name): own path \(String(format: "%.1f", Timing.median(own))) ms, module by module "
+            + "\(String(format: "%.1f", Timing.median(plain))) ms (medians of \(own.count)); own / module by module "
+            + "\(String(format: "%.3f", ratio)) (median of the \(own.count) pairs' ratios)"
+    }
+
     /// `resnet18 b8x224 full step: 583.4 ms, 13.7 img/s, 88.8 GFLOPS`.
     public static func line(_ name: String, milliseconds ms: Double, batch: Int, flops: Int) -> String {
         "resnet18 \(name): \(String(format: "%.1f", ms)) ms, "

@@ -47,12 +47,20 @@ struct BenchModel: ParsableCommand {
     var failOnRegression = false
     @Flag(help: "Compare with a baseline from another machine kind anyway (its timings do not really compare).")
     var allowOtherMachine = false
+    @Flag(
+        help: ArgumentHelp(
+            "Time each case against the module-by-module path (no eval fusion, no channels-last stages), alternating "
+                + "run by run in this process; print both medians and the median of the pairs' ratios."))
+    var againstModuleByModule = false
 
     func validate() throws {
         try require(repeats, atLeast: 1, flag: "--repeats")
         try require(warmup, atLeast: 0, flag: "--warmup")
         try require(top, atLeast: 0, flag: "--top")
         guard noiseFloor >= 0 else { throw ValidationError("--noise-floor must be at least 0, got \(noiseFloor)") }
+        if againstModuleByModule && (baseline != nil || saveBaseline != nil) {
+            throw ValidationError("--against-module-by-module cannot be combined with --baseline or --save-baseline")
+        }
         if baseline == nil && saveBaseline == nil {
             for (flag, given) in [
                 ("--fail-on-regression", failOnRegression), ("--allow-other-machine", allowOtherMachine),
@@ -108,9 +116,12 @@ struct BenchModel: ParsableCommand {
         for shape in shapes {
             for benchmarkCase in chosenCases {
                 print(
-                    ModelBenchmark.run(
-                        benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup,
-                        repeats: repeats))
+                    againstModuleByModule
+                        ? ModelBenchmark.runAgainstModuleByModule(
+                            benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup, repeats: repeats)
+                        : ModelBenchmark.run(
+                            benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup,
+                            repeats: repeats))
             }
         }
         let peak = ProcessMemory.peakMegabytes

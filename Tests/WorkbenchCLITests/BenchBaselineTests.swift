@@ -34,6 +34,21 @@ struct BenchBaselineTests {
             Comment(rawValue: compare.stdout))
     }
 
+    @Test("--against-module-by-module times both paths in one process; it refuses a baseline")
+    func againstModuleByModule() throws {
+        let run = try WorkbenchCLITests.workbench(
+            "bench", "model", "--shapes", "2x32", "--cases", "frozen", "-n", "2", "--warmup", "0",
+            "--against-module-by-module")
+        #expect(run.status == 0, Comment(rawValue: run.stderr))
+        #expect(
+            run.stdout.contains("resnet18 b2x32 frozen step: own path ")
+                && run.stdout.contains("(median of the 2 pairs' ratios)"), Comment(rawValue: run.stdout))
+        let refused = try WorkbenchCLITests.workbench(
+            "bench", "model", "--against-module-by-module", "--baseline", Self.temporaryPath("none.json"))
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--against-module-by-module cannot be combined with --baseline"))
+    }
+
     @Test("a truncated baseline, another machine kind and another schema stop before measuring, naming the file")
     func badBaselines() throws {
         let path = Self.temporaryPath("good.json")
