@@ -201,35 +201,39 @@ public enum TraceReplay {
         loss.backward()
 
         // Step 1's gradients: present where PyTorch had them, absent where it did not.
-        let parameters = Dictionary(model.namedParameters(), uniquingKeysWith: { a, _ in a })
-        for name in try trace.names(in: "grads") {
-            guard let parameter = parameters[name] else {
-                throw TraceError.malformed(
-                    path: trace.path, item: "grads/\(name)", detail: "this model has no parameter '\(name)'")
+        func checkGradients(_ phase: String, of model: ResNet) throws {
+            let parameters = Dictionary(model.namedParameters(), uniquingKeysWith: { a, _ in a })
+            for name in try trace.names(in: "grads") {
+                guard let parameter = parameters[name] else {
+                    throw TraceError.malformed(
+                        path: trace.path, item: "grads/\(name)", detail: "this model has no parameter '\(name)'")
+                }
+                let expected = try trace.tensor("grads/\(name)")
+                guard let grad = parameter.grad else {
+                    outcome.checks.append(
+                        Check(
+                            phase: phase,
+                            comparison: TensorComparison(
+                                name: "\(name).grad (missing: this engine computed no gradient)", actual: [],
+                                actualShape: [],
+                                expected: expected.toArray(), expectedShape: expected.shape, tolerance: .exact)))
+                    continue
+                }
+                try check(phase, "\(name).grad", grad, expected, .gradient, item: "grads/\(name)")
             }
-            let expected = try trace.tensor("grads/\(name)")
-            guard let grad = parameter.grad else {
+            for name in try trace.listAttribute("params_without_grad", of: "grads") {
+                let grad = parameters[name]?.grad
                 outcome.checks.append(
                     Check(
-                        phase: "grads",
+                        phase: phase,
                         comparison: TensorComparison(
-                            name: "\(name).grad (missing: this engine computed no gradient)", actual: [],
-                            actualShape: [],
-                            expected: expected.toArray(), expectedShape: expected.shape, tolerance: .exact)))
-                continue
+                            name: "\(name).grad is None", actual: grad == nil ? [] : [1],
+                            actualShape: grad == nil ? [] : [1],
+                            expected: [], expectedShape: [], tolerance: .exact)))
             }
-            try check("grads", "\(name).grad", grad, expected, .gradient, item: "grads/\(name)")
         }
-        for name in try trace.listAttribute("params_without_grad", of: "grads") {
-            let grad = parameters[name]?.grad
-            outcome.checks.append(
-                Check(
-                    phase: "grads",
-                    comparison: TensorComparison(
-                        name: "\(name).grad is None", actual: grad == nil ? [] : [1],
-                        actualShape: grad == nil ? [] : [1],
-                        expected: [], expectedShape: [], tolerance: .exact)))
-        }
+        try checkGradients("grads", of: model)
+        let parameters = Dictionary(model.namedParameters(), uniquingKeysWith: { a, _ in a })
 
         // Step 1 once more on the model's own path, where that is not the module-by-module one the recorder forces
         // (channels-last training blocks: wide models at a batch of one image per core or more), on a second copy
@@ -241,30 +245,7 @@ public enum TraceReplay {
             let ownLoss = crossEntropy(ownLogits, target: target)
             try check("own path", "loss", ownLoss, try trace.tensor("loss"), .loss, item: "loss")
             ownLoss.backward()
-            let ownParameters = Dictionary(own.namedParameters(), uniquingKeysWith: { a, _ in a })
-            for name in try trace.names(in: "grads") {
-                let expected = try trace.tensor("grads/\(name)")
-                guard let grad = ownParameters[name]?.grad else {
-                    outcome.checks.append(
-                        Check(
-                            phase: "own path",
-                            comparison: TensorComparison(
-                                name: "\(name).grad (missing: this engine computed no gradient)", actual: [],
-                                actualShape: [], expected: expected.toArray(), expectedShape: expected.shape,
-                                tolerance: .exact)))
-                    continue
-                }
-                try check("own path", "\(name).grad", grad, expected, .gradient, item: "grads/\(name)")
-            }
-            for name in try trace.listAttribute("params_without_grad", of: "grads") {
-                let grad = ownParameters[name]?.grad
-                outcome.checks.append(
-                    Check(
-                        phase: "own path",
-                        comparison: TensorComparison(
-                            name: "\(name).grad is None", actual: grad == nil ? [] : [1],
-                            actualShape: grad == nil ? [] : [1], expected: [], expectedShape: [], tolerance: .exact)))
-            }
+            try checkGradients("own path", of: own)
         }
 
         // Optimizer steps and the state after each.
