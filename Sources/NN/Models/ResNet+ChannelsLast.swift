@@ -139,7 +139,8 @@ extension EvalFusion {
             && !needsGradient([conv.weight, conv.bias, bn.weight, bn.bias])
     }
 
-    private static func geometry(_ conv: Conv2d, batch: Int, channels: Int, height: Int, width: Int) -> ConvGeometry {
+    /// The geometry of `conv` on an input `[batch, channels, height, width]` (no checks).
+    static func geometry(_ conv: Conv2d, batch: Int, channels: Int, height: Int, width: Int) -> ConvGeometry {
         ConvGeometry(
             batch: batch, inChannels: channels, height: height, width: width, outChannels: conv.weight.shape[0],
             kernelHeight: conv.weight.shape[2], kernelWidth: conv.weight.shape[3], strideH: conv.stride.height,

@@ -93,11 +93,7 @@ extension EvalFusion {
     ) -> BlockGeometries? {
         func geometry(_ conv: Conv2d, _ c: Int, _ h: Int, _ w: Int) -> ConvGeometry? {
             guard c == conv.weight.shape[1] * conv.groups else { return nil }
-            let g = ConvGeometry(
-                batch: batch, inChannels: c, height: h, width: w, outChannels: conv.weight.shape[0],
-                kernelHeight: conv.weight.shape[2], kernelWidth: conv.weight.shape[3], strideH: conv.stride.height,
-                strideW: conv.stride.width, padH: conv.padding.height, padW: conv.padding.width,
-                dilationH: conv.dilation.height, dilationW: conv.dilation.width, groups: conv.groups)
+            let g = EvalFusion.geometry(conv, batch: batch, channels: c, height: h, width: w)
             return g.outHeight > 0 && g.outWidth > 0 ? g : nil
         }
         guard let first = geometry(block.conv1, channels, height, width),
