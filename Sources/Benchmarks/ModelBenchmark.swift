@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import NN
 import Tensors
 
@@ -34,27 +35,44 @@ public enum ModelBenchmark {
         return line(workload.name, milliseconds: ms, batch: batch, flops: counter.total)
     }
 
-    /// Times one case against the module-by-module path in the same process, alternating run by run: the model's
-    /// own path (eval fusion, channels-last stages) and the same workload inside ``EvalFusion/disabled(_:)``. A slow
-    /// moment of a shared machine then falls on both sides of a pair, which whole-process A/Bs here cannot promise
-    /// (the same binary's runs vary by 10-20%). Returns e.g. `resnet18 b8x224 full step: own path 283.5 ms, module
-    /// by module 290.7 ms (medians of 15); own / module by module 0.975 (median of the 15 pairs' ratios)`.
-    public static func runAgainstModuleByModule(
-        _ benchmarkCase: Case, batch: Int, size: Int, warmup: Int, repeats: Int
+    /// What a case is timed against in one process (``runAgainst(_:_:batch:size:warmup:repeats:)``).
+    public enum Alternative: String, CaseIterable, Sendable {
+        /// The same workload inside ``EvalFusion/disabled(_:)``: no eval fusion, no channels-last stages.
+        case moduleByModule = "module by module"
+        /// The same workload with oneDNN's direct convolution kernels where the engine picks Winograd
+        /// (``ConvolutionPrimitive/prefersWinograd(_:_:)`` off).
+        case directConvolution = "direct convolution"
+
+        func callAsFunction(_ body: () -> Void) {
+            switch self {
+            case .moduleByModule: EvalFusion.disabled(body)
+            case .directConvolution: Convolution.$winogradAllowed.withValue(false, operation: body)
+            }
+        }
+    }
+
+    /// Times one case against an alternative path in the same process, alternating run by run: the model's own
+    /// path and the same workload on `alternative`. A slow moment of a shared machine then falls on both sides of a
+    /// pair, which whole-process A/Bs here cannot promise (the same binary's runs vary by 10-20%). Returns e.g.
+    /// `resnet18 b8x224 full step: own path 283.5 ms, module by module 290.7 ms (medians of 15); own / module by
+    /// module 0.975 (median of the 15 pairs' ratios)`.
+    public static func runAgainst(
+        _ alternative: Alternative, _ benchmarkCase: Case, batch: Int, size: Int, warmup: Int, repeats: Int
     ) -> String {
         let workload = ModelWorkload(benchmarkCase, batch: batch, size: size)
         for _ in 0..<warmup {
             workload.run()
-            EvalFusion.disabled { workload.run() }
+            alternative { workload.run() }
         }
-        var (own, plain): ([Double], [Double]) = ([], [])
+        var (own, other): ([Double], [Double]) = ([], [])
         for _ in 0..<max(repeats, 1) {
             own.append(Timing.milliseconds(workload.run))
-            plain.append(Timing.milliseconds { EvalFusion.disabled { workload.run() } })
+            other.append(Timing.milliseconds { alternative { workload.run() } })
         }
-        let ratio = Timing.median(zip(own, plain).map { $0 / $1 })
-        return "resnet18 \(workload.name): own path \(String(format: "%.1f", Timing.median(own))) ms, module by module "
-            + "\(String(format: "%.1f", Timing.median(plain))) ms (medians of \(own.count)); own / module by module "
+        let ratio = Timing.median(zip(own, other).map { $0 / $1 })
+        let name = alternative.rawValue
+        return "resnet18 \(workload.name): own path \(String(format: "%.1f", Timing.median(own))) ms, \(name) "
+            + "\(String(format: "%.1f", Timing.median(other))) ms (medians of \(own.count)); own / \(name) "
             + "\(String(format: "%.3f", ratio)) (median of the \(own.count) pairs' ratios)"
     }
 

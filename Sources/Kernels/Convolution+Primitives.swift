@@ -15,6 +15,13 @@ import CDNNL
 /// Shapes as ``Convolution``: input `[N, C, H, W]`, weight `[O, C/groups, kh, kw]`, bias `[O]`, output
 /// `[N, O, Ho, Wo]`.
 extension Convolution {
+    /// Whether the primitives may use oneDNN's Winograd kernels where they measured faster
+    /// (``ConvolutionPrimitive/prefersWinograd(_:_:weightsPrepared:)``). Off only to time or test the direct
+    /// kernels on the same shapes: `Convolution.$winogradAllowed.withValue(false) { ... }` (`workbench bench model
+    /// --against-direct-convolution`). A task-local value, read on the calling thread when a call picks its
+    /// primitives, so it holds for that task's calls only (tests running beside it keep Winograd).
+    @TaskLocal public static var winogradAllowed = true
+
     /// The parts of a call: `(images, output channels)` ranges, one per task.
     static func primitiveParts(
         _ g: ConvGeometry, _ direction: ConvolutionDirection, imagesOnly: Bool = false
@@ -51,8 +58,10 @@ extension Convolution {
     }
 
     /// The primitive of every part (nil when oneDNN does not implement one of them: the caller uses GEMM).
+    /// `weightsPrepared`: a forward's weights come from a ``PreparedWeights`` cache (``ConvolutionPrimitive/Key/weightsPrepared``).
     static func primitives(
-        _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool, layout: ForwardLayout = .plain
+        _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool, layout: ForwardLayout = .plain,
+        weightsPrepared: Bool = false
     ) -> [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)]? {
         var result: [(images: Range<Int>, channels: Range<Int>, primitive: ConvolutionPrimitive)] = []
         // Channels-last forwards are split by images only (their output is written as it is, whole channels).
@@ -65,10 +74,32 @@ extension Convolution {
             key.sourceChannelsLast = layout.sourceChannelsLast
             key.destinationChannelsLast = layout.destinationChannelsLast
             key.sum = layout.sum
-            guard let primitive = ConvolutionPrimitive.get(key) else { return nil }
+            key.weightsPrepared = weightsPrepared && direction == .forward
+            key.winograd = ConvolutionPrimitive.prefersWinograd(direction, part, weightsPrepared: key.weightsPrepared)
+            // Winograd's kernels take only blocked activations: a channels-last forward is refused (it would need
+            // reorders) and runs the direct kernels.
+            var made = ConvolutionPrimitive.get(key)
+            if made == nil && key.winograd {
+                key.winograd = false
+                made = ConvolutionPrimitive.get(key)
+            }
+            guard let primitive = made else { return nil }
             result.append((images, channels, primitive))
         }
         return result
+    }
+
+    /// The oneDNN implementation each part of a call runs (`dnnl_query_impl_info_str`: `jit_wino_4x3:avx512_core`,
+    /// `brgconv:avx512_core`, ...), or nil where the primitives do not run this shape (the caller's GEMM path). It
+    /// names what ``primitiveForward`` and the backward functions would run with the same arguments; the
+    /// primitives are created and cached on the way.
+    public static func primitiveImplementations(
+        _ g: ConvGeometry, _ direction: ConvolutionDirection, layout: ForwardLayout = .plain,
+        weightsPrepared: Bool = false
+    ) -> [String]? {
+        primitives(
+            g, direction, bias: false, relu: false, layout: layout, weightsPrepared: weightsPrepared
+        )?.map(\.primitive.implementation)
     }
 
     /// Reorders the weights once for every part whose primitive wants the same layout as the first's; returns the
@@ -115,7 +146,10 @@ extension Convolution {
         output: UnsafeMutablePointer<Float>, geometry g: ConvGeometry, workspace: Workspace, relu: Bool,
         prepared cache: PreparedWeights? = nil, layout: ForwardLayout = .plain
     ) -> Bool {
-        guard let parts = primitives(g, .forward, bias: bias != nil, relu: relu, layout: layout) else { return false }
+        guard
+            let parts = primitives(
+                g, .forward, bias: bias != nil, relu: relu, layout: layout, weightsPrepared: cache != nil)
+        else { return false }
         let weightsFloats =
             cache != nil
             ? 0 : parts[0].primitive.operands.first(where: { $0.argument == DNNLArgument.weights })?.floats ?? 0

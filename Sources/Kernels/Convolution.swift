@@ -136,10 +136,13 @@ public enum Convolution {
     }
 
     /// Whether ``channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)`` runs for
-    /// this geometry (the primitives are created and cached on the way).
-    public static func canRunChannelsLast(_ g: ConvGeometry, bias: Bool, relu: Bool, layout: ForwardLayout) -> Bool {
+    /// this geometry (the primitives are created and cached on the way); `weightsPrepared`: the call will pass a
+    /// ``PreparedWeights`` cache.
+    public static func canRunChannelsLast(
+        _ g: ConvGeometry, bias: Bool, relu: Bool, layout: ForwardLayout, weightsPrepared: Bool = false
+    ) -> Bool {
         KernelBackend.selected == .oneDNN && g.batch >= Parallelism.cores
-            && primitives(g, .forward, bias: bias, relu: relu, layout: layout) != nil
+            && primitives(g, .forward, bias: bias, relu: relu, layout: layout, weightsPrepared: weightsPrepared) != nil
     }
 
     /// The input and weight gradients of a bias-free convolution with channels-last activations (gradOutput

@@ -45,18 +45,26 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var relu: Bool
         /// Output channels of the whole tensor the part writes into (== geometry.outChannels unless split).
         var outChannelStride: Int
-        /// The input (and, backward, its gradient) is NHWC (channels last). A forward primitive uses it as it is (no
-        /// reorder: its brgemm kernels compute in NHWC); a backward one reorders it into the blocked layout it
-        /// chooses, as it does a plain NCHW tensor (its blocked kernels are faster than its NHWC ones).
+        /// The input (and, backward, its gradient) is NHWC (channels last). A direct forward primitive uses it as it
+        /// is (no reorder: its brgemm kernels compute in NHWC); a Winograd or backward one reorders it into the
+        /// blocked layout it chooses, as it does a plain NCHW tensor (its blocked kernels are faster than its NHWC
+        /// ones).
         var sourceChannelsLast = false
-        /// The output (and, backward, its gradient) is NHWC, as the input: used as it is by a forward primitive
-        /// (whole channels), reordered by a backward one (a channel slice of a whole-channel tensor
+        /// The output (and, backward, its gradient) is NHWC, as the input: used as it is by a direct forward
+        /// primitive (whole channels), reordered by a Winograd or backward one (a channel slice of a whole-channel tensor
         /// `outChannelStride` wide for a sliced weight gradient). The backward directions take both activations
         /// channels-last or neither.
         var destinationChannelsLast = false
         /// `dst = relu?(conv(src) + bias + dst)`: the output's previous values are added before the ReLU (oneDNN's
         /// sum post-op; the residual add of a ResNet block). Only with a channels-last output.
         var sum = false
+        /// oneDNN's Winograd F(4x4, 3x3) algorithm (`dnnl_convolution_winograd`) instead of direct convolution; only
+        /// where ``prefersWinograd(_:_:)`` says so (3x3, stride 1, the activations reordered into nChw16c).
+        var winograd = false
+        /// The weights are reordered once and kept (``PreparedWeights``: frozen or eval-folded weights). A Winograd
+        /// forward then takes them already transformed (`forward_inference`, oneDNN's `wino` weights layout);
+        /// otherwise, its weights changing every step, it transforms them itself on every call (`forward_training`).
+        var weightsPrepared = false
     }
 
     /// One tensor argument: its index (`DNNL_ARG_SRC`, ...), our plain layout, the primitive's, and the reorder
@@ -66,6 +74,9 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         let plain: dnnl_memory_desc_t
         let inner: dnnl_memory_desc_t
         let reorder: OneDNN.Reorder?
+        /// For an output whose previous values the sum post-op adds to (``Key/sum``) and which is reordered: the copy
+        /// is first filled from our tensor (plain into the primitive's layout).
+        var fill: OneDNN.Reorder? = nil
         /// Floats of the reordered copy (0 without a reorder), rounded up to whole cache lines.
         let floats: Int
     }
@@ -117,6 +128,43 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         return true
     }
 
+    /// Whether a part (`g`: its own batch and channels) runs oneDNN's Winograd kernels (`jit_wino_4x3`, F(4x4, 3x3);
+    /// `jit_fp32_wino_2x3` for a one-image forward) instead of its direct ones, from the per-shape measurements in
+    /// BENCHMARKS.md. Winograd transforms every 6x6 input tile, the 3x3 weights to 6x6 and every 4x4 output tile, so
+    /// that one product per tile does the work of 16 outputs' 9 taps: 2.25x fewer multiplies, measured up to 2.6x
+    /// faster here where there are enough tiles to pay for the transforms. `weightsPrepared`: the forward's weights
+    /// are kept transformed (``Key/weightsPrepared``). Only the measuring switch ``Convolution/winogradAllowed``
+    /// turns it off.
+    static func prefersWinograd(_ direction: ConvolutionDirection, _ g: ConvGeometry, weightsPrepared: Bool) -> Bool {
+        guard Convolution.winogradAllowed, g.kernelHeight == 3, g.kernelWidth == 3, g.strideH == 1, g.strideW == 1,
+            g.dilationH == 1, g.dilationW == 1, g.padH == 1, g.padW == 1, g.groups == 1,
+            g.inChannels % 16 == 0, g.outChannels % 16 == 0
+        else { return false }
+        let channels = max(g.inChannels, g.outChannels)
+        switch direction {
+        case .forward where weightsPrepared:
+            // One core, oneDNN 2.6.3, against the direct (brgemm) kernels, both on kept weights: 64 channels at 56x56
+            // over 4 images 2.0x, at 16x16 over 16 1.6-2.0x; 128 at 28x28 for one image 2.4x; 256 at 14x14 over 4-8
+            // images 1.3-1.7x, at 4x4 over 16 2.7-3x, for one image 1.6x. Slower at 2x2 planes (0.35-0.9x) and at
+            // 512 channels over 4 images (0.6x).
+            return g.outPlane >= 16 && (channels <= 256 || g.batch == 1)
+        case .forward:
+            // Weights transformed on every call: 64 channels at 56x56 1.75x, 128 at 28x28 1.7x, 64 at 16x16 over 16
+            // images 1.4x; at 8x8 planes equal (1.02x), before the activations' reorders that the brgemm kernels
+            // do not need.
+            return channels <= 128 && g.outPlane >= 256
+        case .backwardData, .backwardWeights:
+            // Against the direct (blocked) kernels, backward data / weights: 64 channels at 56x56 2.1x / 2.1x, at
+            // 16x16 over 16 images 1.6x / 1.1x, at 8x8 over 32 2.0x / 1.4x; 128 at 28x28 1.9x / 2.0x, at 4x4 over 32
+            // images 0.82x / 1.9x. From 256 channels on the gains shrink (256 at 14x14 over 4 images 1.2x / 1.5x on
+            // one core, equal for backward data inside a training step; 512 at 7x7 0.53x / 0.95x) while the
+            // scratchpad grows to 20-37 MB per part: layer3 and layer4 keep the direct kernels.
+            let tiles = g.batch * ((g.outHeight + 3) / 4) * ((g.outWidth + 3) / 4)
+            guard channels <= 128, tiles * 4 >= channels else { return false }
+            return direction == .backwardWeights || g.outPlane >= 64
+        }
+    }
+
     private init?(_ key: Key) {
         let g = key.geometry
         let what = "conv2d \(key.direction.rawValue) \(Self.describe(g))"
@@ -149,13 +197,14 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 ])
             : OneDNN.descriptor(dstShape, strides: [key.outChannelStride * g.outPlane, g.outPlane, g.outWidth, 1])
         let plainBias = OneDNN.descriptor([g.outChannels], dnnl_x)
-        // Channels-last operands of a forward primitive are given to it as they are; every other operand lets it
-        // choose (and is reordered).
+        // Channels-last operands of a direct forward primitive are given to it as they are; every other operand lets
+        // it choose (and is reordered) - Winograd's kernels take only blocked activations.
         let isForward = key.direction == .forward
-        var anySrc = key.sourceChannelsLast && isForward ? plainSrc : OneDNN.descriptor(srcShape, dnnl_format_tag_any)
+        let inPlace = isForward && !key.winograd
+        var anySrc = key.sourceChannelsLast && inPlace ? plainSrc : OneDNN.descriptor(srcShape, dnnl_format_tag_any)
         var anyWeights = OneDNN.descriptor(weightShape, dnnl_format_tag_any)
         var anyDst =
-            key.destinationChannelsLast && isForward ? plainDst : OneDNN.descriptor(dstShape, dnnl_format_tag_any)
+            key.destinationChannelsLast && inPlace ? plainDst : OneDNN.descriptor(dstShape, dnnl_format_tag_any)
         let bias = UnsafeMutablePointer<dnnl_memory_desc_t>.allocate(capacity: 1)
         bias.initialize(to: plainBias)
         defer { bias.deallocate() }
@@ -179,12 +228,15 @@ final class ConvolutionPrimitive: @unchecked Sendable {
             OneDNN.check(dnnl_primitive_attr_set_post_ops(attr, postOps), "post-ops for \(what)")
         }
 
+        let algorithm = key.winograd ? dnnl_convolution_winograd : dnnl_convolution_direct
         // The forward descriptor: the primitive itself, or the hint a backward primitive is created against.
         var forward = dnnl_convolution_desc_t()
         OneDNN.check(
             dnnl_dilated_convolution_forward_desc_init(
-                &forward, key.direction == .forward ? dnnl_forward_inference : dnnl_forward_training,
-                dnnl_convolution_direct, &anySrc, &anyWeights, key.bias ? UnsafePointer(bias) : nil, &anyDst, strides,
+                &forward,
+                key.direction == .forward && (!key.winograd || key.weightsPrepared)
+                    ? dnnl_forward_inference : dnnl_forward_training,
+                algorithm, &anySrc, &anyWeights, key.bias ? UnsafePointer(bias) : nil, &anyDst, strides,
                 dilates,
                 padding, padding),
             "forward descriptor for \(what)")
@@ -208,13 +260,13 @@ final class ConvolutionPrimitive: @unchecked Sendable {
             if key.direction == .backwardData {
                 OneDNN.check(
                     dnnl_dilated_convolution_backward_data_desc_init(
-                        &backward, dnnl_convolution_direct, &anySrc, &anyWeights, &anyDst, strides, dilates,
+                        &backward, algorithm, &anySrc, &anyWeights, &anyDst, strides, dilates,
                         padding, padding),
                     "backward-data descriptor for \(what)")
             } else {
                 OneDNN.check(
                     dnnl_dilated_convolution_backward_weights_desc_init(
-                        &backward, dnnl_convolution_direct, &anySrc, &anyWeights, nil, &anyDst, strides, dilates,
+                        &backward, algorithm, &anySrc, &anyWeights, nil, &anyDst, strides, dilates,
                         padding, padding),
                     "backward-weights descriptor for \(what)")
             }
@@ -248,7 +300,11 @@ final class ConvolutionPrimitive: @unchecked Sendable {
             if key.bias {
                 list.append(operand(DNNL_ARG_BIAS, plainBias, dnnl_query_weights_md, index: 1, output: false))
             }
-            list.append(operand(DNNL_ARG_DST, plainDst, dnnl_query_dst_md, output: true))
+            var output = operand(DNNL_ARG_DST, plainDst, dnnl_query_dst_md, output: true)
+            if key.sum && output.reorder != nil {
+                output.fill = OneDNN.Reorder(from: plainDst, to: output.inner, what)
+            }
+            list.append(output)
             operands = list
         case .backwardData:
             operands = [
@@ -268,9 +324,10 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         var info: UnsafePointer<CChar>?
         _ = withUnsafeMutablePointer(to: &info) { dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, $0) }
         implementation = info.map { String(cString: $0) } ?? "unknown"
-        // A forward primitive's channels-last operands are used in place: a reorder would leave the sum post-op adding
-        // to an uninitialised copy (a backward one's are reordered, as plain ones). And a reference implementation (no JIT kernel for the layout on this CPU) is not worth taking: the
-        // caller's plain path is faster.
+        // A direct forward primitive's channels-last operands are used in place: its brgemm kernels take them as they
+        // are, and a JIT kernel that would reorder them loses to the caller's plain path (a Winograd one's and a
+        // backward one's are reordered, as plain ones). And a reference implementation (no JIT kernel for the layout
+        // on this CPU) is not worth taking: the caller's plain path is faster.
         let channelsLast = key.sourceChannelsLast || key.destinationChannelsLast || key.sum
         let sources: Set<Int32> = [Int32(DNNL_ARG_SRC), Int32(DNNL_ARG_DIFF_SRC)]
         let destinations: Set<Int32> = [Int32(DNNL_ARG_DST), Int32(DNNL_ARG_DIFF_DST)]
@@ -279,7 +336,7 @@ final class ConvolutionPrimitive: @unchecked Sendable {
                 && (key.sourceChannelsLast && sources.contains(operand.argument)
                     || (key.destinationChannelsLast || key.sum) && destinations.contains(operand.argument))
         }
-        if channelsLast && (implementation.hasPrefix("ref") || (isForward && reordered)) { return nil }
+        if channelsLast && (implementation.hasPrefix("ref") || (inPlace && reordered)) { return nil }
         var primitive: dnnl_primitive_t?
         OneDNN.check(dnnl_primitive_create(&primitive, pd), "primitive for \(what)")
         self.primitive = primitive!
@@ -320,6 +377,7 @@ final class ConvolutionPrimitive: @unchecked Sendable {
             let copy = UnsafeMutableRawPointer(free)
             free += operand.floats
             if index == operands.count - 1 {
+                operand.fill?.run(pointer, copy, what)
                 pending = (reorder, copy, pointer)
             } else {
                 reorder.run(pointer, copy, what)

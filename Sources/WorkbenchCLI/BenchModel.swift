@@ -52,14 +52,30 @@ struct BenchModel: ParsableCommand {
             "Time each case against the module-by-module path (no eval fusion, no channels-last stages), alternating "
                 + "run by run in this process; print both medians and the median of the pairs' ratios."))
     var againstModuleByModule = false
+    @Flag(
+        help: ArgumentHelp(
+            "Time each case against oneDNN's direct convolution kernels where the engine picks Winograd, alternating "
+                + "run by run in this process; print both medians and the median of the pairs' ratios."))
+    var againstDirectConvolution = false
+
+    /// The path the cases are timed against, if any.
+    private var alternative: ModelBenchmark.Alternative? {
+        againstModuleByModule ? .moduleByModule : againstDirectConvolution ? .directConvolution : nil
+    }
 
     func validate() throws {
         try require(repeats, atLeast: 1, flag: "--repeats")
         try require(warmup, atLeast: 0, flag: "--warmup")
         try require(top, atLeast: 0, flag: "--top")
         guard noiseFloor >= 0 else { throw ValidationError("--noise-floor must be at least 0, got \(noiseFloor)") }
-        if againstModuleByModule && (baseline != nil || saveBaseline != nil) {
-            throw ValidationError("--against-module-by-module cannot be combined with --baseline or --save-baseline")
+        if againstModuleByModule && againstDirectConvolution {
+            throw ValidationError("--against-module-by-module and --against-direct-convolution: choose one")
+        }
+        for (flag, given) in [
+            ("--against-module-by-module", againstModuleByModule),
+            ("--against-direct-convolution", againstDirectConvolution),
+        ] where given && (baseline != nil || saveBaseline != nil) {
+            throw ValidationError("\(flag) cannot be combined with --baseline or --save-baseline")
         }
         if baseline == nil && saveBaseline == nil {
             for (flag, given) in [
@@ -116,10 +132,11 @@ struct BenchModel: ParsableCommand {
         for shape in shapes {
             for benchmarkCase in chosenCases {
                 print(
-                    againstModuleByModule
-                        ? ModelBenchmark.runAgainstModuleByModule(
-                            benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup, repeats: repeats)
-                        : ModelBenchmark.run(
+                    alternative.map {
+                        ModelBenchmark.runAgainst(
+                            $0, benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup, repeats: repeats)
+                    }
+                        ?? ModelBenchmark.run(
                             benchmarkCase, batch: shape.batch, size: shape.size, warmup: warmup,
                             repeats: repeats))
             }

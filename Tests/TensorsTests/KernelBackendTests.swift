@@ -10,7 +10,10 @@ import Testing
 /// Tolerance: both are float32 sums of the same products in another order, so each differs from the exact sum by
 /// its own rounding error. The reference path's error is measured per tensor (against Double), and the fast path
 /// may differ from the reference by up to 4x that error (``Tolerance/derived(base:float64Error:factor:)``: its own
-/// error at most 3x the reference's, plus the reference's).
+/// error at most 3x the reference's, plus the reference's). Where the fast path runs oneDNN's Winograd kernels
+/// (``Convolution/primitiveImplementations(_:_:layout:weightsPrepared:)``), its own error may be 16x the reference's:
+/// F(4x4, 3x3)'s transforms (entries up to 8) round more than a direct sum, measured up to 6x the reference's error
+/// on these shapes and the ResNet ones.
 @Suite("Kernel backends: oneDNN against the OpenBLAS reference")
 struct KernelBackendTests {
     typealias Draw = KernelPropertyTests.Draw
@@ -19,23 +22,27 @@ struct KernelBackendTests {
         (0..<count).map { _ in Float(draw.int(2001)) / 1000 - 1 }
     }
 
-    /// Compares `fast` with `reference` within 4x the reference's own error against `exact`.
+    /// Compares `fast` with `reference` within 4x the reference's own error against `exact` (17x with `winograd`).
     static func expectBackendsAgree(
-        fast: [Float], reference: [Float], exact: [Float], shape: [Int], _ name: String,
+        fast: [Float], reference: [Float], exact: [Float], shape: [Int], _ name: String, winograd: Bool = false,
         sourceLocation: SourceLocation = #_sourceLocation
     ) {
         let referenceError = zip(reference, exact).map { abs($0 - $1) }.max() ?? 0
+        let own: Float = winograd ? 16 : 3
+        let why = winograd ? "Winograd F(4x4, 3x3) against float32 sums" : "float32 sums in another order"
         let tolerance = Tolerance.derived(
-            base: Tolerance(absolute: 1e-6, relative: 0, reason: "float32 sums in another order"),
-            float64Error: max(referenceError, 1e-7), factor: 4)
+            base: Tolerance(absolute: 1e-6, relative: 0, reason: why),
+            float64Error: max(referenceError, 1e-7), factor: own + 1)
         expectClose(
             Tensor(shape: shape, values: fast), Tensor(shape: shape, values: reference), "\(name): onednn vs reference",
             tolerance: tolerance, sourceLocation: sourceLocation)
         expectClose(
             Tensor(shape: shape, values: fast), Tensor(shape: shape, values: exact), "\(name): onednn vs Double sums",
             tolerance: Tolerance.derived(
-                base: Tolerance(absolute: 1e-6, relative: 0, reason: "float32 sums against Double"),
-                float64Error: max(referenceError, 1e-7), factor: 3),
+                base: Tolerance(
+                    absolute: 1e-6, relative: 0,
+                    reason: winograd ? "Winograd F(4x4, 3x3) against Double" : "float32 sums against Double"),
+                float64Error: max(referenceError, 1e-7), factor: own),
             sourceLocation: sourceLocation)
     }
 
@@ -154,12 +161,19 @@ struct KernelBackendTests {
         let (fast, reference) = (run(.oneDNN), run(.reference))
         let (y, gx, gw) = KernelPropertyTests.naiveConvolution(x, w, gy, g)
         let label = "conv2d \(g)"
+        func winograd(_ direction: ConvolutionDirection) -> Bool {
+            KernelBackend.selected == .oneDNN
+                && Convolution.primitiveImplementations(g, direction)?.contains { $0.contains("wino") } == true
+        }
         Self.expectBackendsAgree(
-            fast: fast.y, reference: reference.y, exact: y, shape: [gy.count], "\(label) output")
+            fast: fast.y, reference: reference.y, exact: y, shape: [gy.count], "\(label) output",
+            winograd: winograd(.forward))
         Self.expectBackendsAgree(
-            fast: fast.gx, reference: reference.gx, exact: gx, shape: [x.count], "\(label) grad input")
+            fast: fast.gx, reference: reference.gx, exact: gx, shape: [x.count], "\(label) grad input",
+            winograd: winograd(.backwardData))
         Self.expectBackendsAgree(
-            fast: fast.gw, reference: reference.gw, exact: gw, shape: [w.count], "\(label) grad weight")
+            fast: fast.gw, reference: reference.gw, exact: gw, shape: [w.count], "\(label) grad weight",
+            winograd: winograd(.backwardWeights))
         // With a bias: oneDNN's primitive adds it inside its accumulation (in an order that depends on the kernel
         // it picks for this CPU), the GEMM paths after the GEMM, so both are held to the Double sums plus the bias.
         func withBias(_ backend: KernelBackend) -> [Float] {
@@ -174,6 +188,6 @@ struct KernelBackendTests {
         Self.expectBackendsAgree(
             fast: withBias(.oneDNN), reference: withBias(.reference),
             exact: y.indices.map { y[$0] + bias[$0 / g.outPlane % g.outChannels] }, shape: [gy.count],
-            "\(label) output with bias")
+            "\(label) output with bias", winograd: winograd(.forward))
     }
 }

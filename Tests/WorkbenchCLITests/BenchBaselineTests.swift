@@ -49,6 +49,22 @@ struct BenchBaselineTests {
         #expect(refused.stderr.contains("--against-module-by-module cannot be combined with --baseline"))
     }
 
+    @Test("--against-direct-convolution times the direct kernels in one process; it refuses a second alternative")
+    func againstDirectConvolution() throws {
+        let run = try WorkbenchCLITests.workbench(
+            "bench", "model", "--shapes", "2x32", "--cases", "inference", "-n", "2", "--warmup", "0",
+            "--against-direct-convolution")
+        #expect(run.status == 0, Comment(rawValue: run.stderr))
+        #expect(
+            run.stdout.contains("resnet18 b2x32 inference: own path ")
+                && run.stdout.contains("direct convolution") && run.stdout.contains("(median of the 2 pairs' ratios)"),
+            Comment(rawValue: run.stdout))
+        let both = try WorkbenchCLITests.workbench(
+            "bench", "model", "--against-direct-convolution", "--against-module-by-module")
+        #expect(both.status != 0)
+        #expect(both.stderr.contains("--against-module-by-module and --against-direct-convolution: choose one"))
+    }
+
     @Test("a truncated baseline, another machine kind and another schema stop before measuring, naming the file")
     func badBaselines() throws {
         let path = Self.temporaryPath("good.json")

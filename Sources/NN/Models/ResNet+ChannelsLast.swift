@@ -57,7 +57,8 @@ extension EvalFusion {
         guard eligible(model.bn1, model.conv1), c == model.conv1.weight.shape[1] * model.conv1.groups,
             stem.outHeight > 0, stem.outWidth > 0,
             Convolution.canRunChannelsLast(
-                stem, bias: true, relu: true, layout: ForwardLayout(destinationChannelsLast: true))
+                stem, bias: true, relu: true, layout: ForwardLayout(destinationChannelsLast: true),
+                weightsPrepared: true)
         else { return nil }
         let pool = model.maxpool
         let pooled = ConvGeometry(
@@ -101,10 +102,11 @@ extension EvalFusion {
             eligible(block.bn1, block.conv1), eligible(block.bn2, block.conv2),
             Convolution.usesPrimitive(.forward, first, .selected, .automatic),
             Convolution.usesPrimitive(.forward, second, .selected, .automatic),
-            Convolution.canRunChannelsLast(first, bias: true, relu: true, layout: inner),
+            Convolution.canRunChannelsLast(first, bias: true, relu: true, layout: inner, weightsPrepared: true),
             Convolution.canRunChannelsLast(
                 second, bias: true, relu: true,
-                layout: ForwardLayout(sourceChannelsLast: true, destinationChannelsLast: true, sum: true))
+                layout: ForwardLayout(sourceChannelsLast: true, destinationChannelsLast: true, sum: true),
+                weightsPrepared: true)
         else { return false }
         guard let downsample = block.downsample else {
             return first.inChannels == second.outChannels && second.outHeight == first.height
@@ -117,7 +119,7 @@ extension EvalFusion {
             conv, batch: first.batch, channels: first.inChannels, height: first.height, width: first.width)
         return shortcut.outChannels == second.outChannels && shortcut.outHeight == second.outHeight
             && shortcut.outWidth == second.outWidth
-            && Convolution.canRunChannelsLast(shortcut, bias: true, relu: false, layout: inner)
+            && Convolution.canRunChannelsLast(shortcut, bias: true, relu: false, layout: inner, weightsPrepared: true)
     }
 
     /// The residual blocks of layer1 to layer4 in order, or nil unless every one is a ``BasicBlock``.

@@ -43,7 +43,8 @@ public func conv2dBatchNormEvalChannelsLast(
         "conv2dBatchNormEvalChannelsLast is for inference: no argument may require grad while grad mode is on")
     let layout = ForwardLayout(
         sourceChannelsLast: inputChannelsLast, destinationChannelsLast: true, sum: residual != nil)
-    guard Convolution.canRunChannelsLast(g, bias: true, relu: relu, layout: layout) else { return nil }
+    guard Convolution.canRunChannelsLast(g, bias: true, relu: relu, layout: layout, weightsPrepared: folding != nil)
+    else { return nil }
     let (folded, shift) = foldedBatchNorm(
         weight: weight, bias: bias, runningMean: runningMean, runningVar: runningVar, bnWeight: bnWeight,
         bnBias: bnBias, eps: eps, filter: g.columnRows, folding: folding)
@@ -168,7 +169,9 @@ public func conv2dChannelsLast(
         "conv2dChannelsLast", input, channelsLast: true, weight: weight, stride: stride, padding: padding,
         dilation: dilation, groups: groups)
     let recording = wouldRecord([input, weight])
-    guard Convolution.canRunChannelsLast(g, bias: false, relu: false, layout: .channelsLast),
+    guard
+        Convolution.canRunChannelsLast(
+            g, bias: false, relu: false, layout: .channelsLast, weightsPrepared: !weight.requiresGrad),
         !recording
             || Convolution.canRunChannelsLastBackward(g, data: input.requiresGrad, weights: weight.requiresGrad)
     else { return nil }
