@@ -1,5 +1,6 @@
 import CDNNL
 import CKernels
+import Foundation
 
 /// The oneDNN objects every primitive shares: the CPU engine, status checks, memory descriptors and reorders.
 ///
@@ -116,16 +117,33 @@ enum OneDNN {
             }
             OpenMPThreads.singleOnThisThread()
             var (a, b) = (from, to)
+            var attr: dnnl_primitive_attr_t?
+            check(dnnl_primitive_attr_create(&attr), "attributes for reorder for \(what)")
+            defer { dnnl_primitive_attr_destroy(attr) }
+            check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user), "scratchpad for \(what)")
             var pd: dnnl_primitive_desc_t?
-            check(dnnl_reorder_primitive_desc_create(&pd, &a, engine, &b, engine, nil), "reorder for \(what)")
+            check(dnnl_reorder_primitive_desc_create(&pd, &a, engine, &b, engine, attr), "reorder for \(what)")
             defer { dnnl_primitive_desc_destroy(pd) }
             var primitive: dnnl_primitive_t?
             check(dnnl_primitive_create(&primitive, pd), "reorder primitive for \(what)")
             self.primitive = primitive!
             (self.from, self.to) = (from, to)
+            scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0).pointee
+            let bytes = OneDNN.bytes(scratchpad)
+            scratchpadMemory = bytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64) : nil
         }
 
-        deinit { dnnl_primitive_destroy(primitive) }
+        deinit {
+            dnnl_primitive_destroy(primitive)
+            scratchpadMemory?.deallocate()
+        }
+
+        /// The scratchpad the reorder asks for (empty for plain layout changes; the weight transform into
+        /// Winograd's layout, `wino_reorder`, needs one). It is ours (`dnnl_scratchpad_mode_user`) and used under
+        /// ``scratchpadLock``: with oneDNN's own, run at once from two threads, that reorder mixed their weights.
+        private let scratchpad: dnnl_memory_desc_t
+        private let scratchpadMemory: UnsafeMutableRawPointer?
+        private let scratchpadLock = NSLock()
 
         /// A 4-D `[N, C, H, W]` float32 descriptor laid out channels-last at offset 0, its pixels `stride` floats
         /// apart (`stride >= C`), as (images, plane, channels, stride); nil for any other layout.
@@ -169,10 +187,17 @@ enum OneDNN {
                 }
                 return
             }
+            let arguments = [
+                (DNNL_ARG_FROM, from, UnsafeMutableRawPointer(mutating: source)), (DNNL_ARG_TO, to, target),
+            ]
+            guard let scratchpadMemory else {
+                execute(primitive, arguments, "reorder of \(what())")
+                return
+            }
+            scratchpadLock.lock()
+            defer { scratchpadLock.unlock() }
             execute(
-                primitive,
-                [(DNNL_ARG_FROM, from, UnsafeMutableRawPointer(mutating: source)), (DNNL_ARG_TO, to, target)],
-                "reorder of \(what())")
+                primitive, arguments + [(DNNL_ARG_SCRATCHPAD, scratchpad, scratchpadMemory)], "reorder of \(what())")
         }
     }
 }

@@ -162,8 +162,7 @@ struct KernelBackendTests {
         let (y, gx, gw) = KernelPropertyTests.naiveConvolution(x, w, gy, g)
         let label = "conv2d \(g)"
         func winograd(_ direction: ConvolutionDirection) -> Bool {
-            KernelBackend.selected == .oneDNN
-                && Convolution.primitiveImplementations(g, direction)?.contains { $0.contains("wino") } == true
+            Convolution.primitiveImplementations(g, direction)?.contains { $0.contains("wino") } == true
         }
         Self.expectBackendsAgree(
             fast: fast.y, reference: reference.y, exact: y, shape: [gy.count], "\(label) output",
