@@ -65,6 +65,12 @@ public enum BaselineRecorder {
                 workload.run()
                 times[index].append(rounded(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6))
             }
+        }
+        // The profiled runs come after every timed one: they call the modules one by one, which drops an eval-mode
+        // convolution's folded weights (and their Winograd transform, 70 ms at 8x224), so that a timed run after
+        // each would have measured the folding again instead of the model's steady state.
+        for round in 0..<repeats {
+            progress("profiled round \(round + 1) of \(repeats)")
             for (index, workload) in workloads.enumerated() {
                 let profiler = ModuleProfiler(root: workload.model)
                 workload.runProfiled(profiler)
