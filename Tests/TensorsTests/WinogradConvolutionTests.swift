@@ -164,7 +164,10 @@ struct WinogradConvolutionTests {
         }
         let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: calls)
         results.initialize(repeating: [])
-        defer { results.deallocate() }
+        defer {
+            _ = results.deinitialize()
+            results.deallocate()
+        }
         DispatchQueue.concurrentPerform(iterations: calls) { index in
             let d = data[index]
             // Repeated, each time with weights to transform anew, so that the transforms overlap.
