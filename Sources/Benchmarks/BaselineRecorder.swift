@@ -10,8 +10,10 @@ import Tensors
 /// 1. `warmup` untimed runs of every case (at least one, so the deterministic figures are a steady state's:
 ///    the optimizer's momentum buffers exist);
 /// 2. one counted run of every case: FLOPs, float allocations, bytes, peak live bytes;
-/// 3. `repeats` rounds, each: the calibration (three sgemms, three triads), one timed run of every case, then one
-///    profiled run of every case (per module forward and backward, see ``ModuleProfiler``).
+/// 3. `repeats` rounds, each: the calibration (three sgemms, three triads) and one timed run of every case;
+/// 4. `repeats` profiled runs of every case (per module forward and backward, see ``ModuleProfiler``), after all
+///    the timed ones: a profiled run calls the modules one by one, which drops an eval-mode convolution's folded
+///    weights, and a timed run after it would measure the folding again.
 ///
 /// Timed runs are never profiled, so the case times carry no profiling overhead.
 public enum BaselineRecorder {

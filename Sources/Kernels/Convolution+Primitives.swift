@@ -76,11 +76,11 @@ extension Convolution {
             key.sum = layout.sum
             key.weightsPrepared = weightsPrepared && direction == .forward
             key.winograd = ConvolutionPrimitive.prefersWinograd(direction, part, weightsPrepared: key.weightsPrepared)
-            // Winograd's kernels take only blocked activations: a channels-last forward is refused (it would need
-            // reorders) and runs the direct kernels.
+            // A shape oneDNN's Winograd kernels refuse (or a CPU without them) runs the direct kernels; kept weights
+            // make no difference to those, so the fallback shares one primitive with the per-call weights.
             var made = ConvolutionPrimitive.get(key)
             if made == nil && key.winograd {
-                key.winograd = false
+                (key.winograd, key.weightsPrepared) = (false, false)
                 made = ConvolutionPrimitive.get(key)
             }
             guard let primitive = made else { return nil }
@@ -89,16 +89,24 @@ extension Convolution {
         return result
     }
 
-    /// The oneDNN implementation each part of a call runs (`dnnl_query_impl_info_str`: `jit_wino_4x3:avx512_core`,
-    /// `brgconv:avx512_core`, ...), or nil where the primitives do not run this shape (the caller's GEMM path). It
-    /// names what ``primitiveForward`` and the backward functions would run with the same arguments; the
-    /// primitives are created and cached on the way.
+    /// The oneDNN implementation each part of a call on the oneDNN backend with the automatic algorithm runs
+    /// (`dnnl_query_impl_info_str`: `jit_wino_4x3:avx512_core`, `brgconv:avx512_core`, ...), or nil where such a
+    /// call does not run on the primitives (GEMM, the single-tap path, a channels-last call for fewer images than
+    /// cores). It names what ``forward(input:weight:bias:output:geometry:workspace:relu:backend:algorithm:prepared:)``,
+    /// ``backward(gradOutput:input:weight:gradInput:gradWeight:gradBias:geometry:workspace:backend:algorithm:)`` and
+    /// the channels-last calls would run with the same arguments; the primitives are created and cached on the way.
     public static func primitiveImplementations(
-        _ g: ConvGeometry, _ direction: ConvolutionDirection, layout: ForwardLayout = .plain,
-        weightsPrepared: Bool = false
+        _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool = false, relu: Bool = false,
+        layout: ForwardLayout = .plain, weightsPrepared: Bool = false
     ) -> [String]? {
-        primitives(
-            g, direction, bias: false, relu: false, layout: layout, weightsPrepared: weightsPrepared
+        if layout == .plain {
+            guard !usesSinglePixel(g, .oneDNN, .automatic), usesPrimitive(direction, g, .oneDNN, .automatic)
+            else { return nil }
+        } else {
+            guard g.batch >= Parallelism.cores else { return nil }
+        }
+        return primitives(
+            g, direction, bias: bias, relu: relu, layout: layout, weightsPrepared: weightsPrepared
         )?.map(\.primitive.implementation)
     }
 
@@ -319,9 +327,9 @@ extension Convolution {
 
 /// The layouts of a convolution's activations on oneDNN's primitives (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``,
 /// ``Convolution/channelsLastBackward(gradOutput:input:weight:gradInput:gradWeight:geometry:workspace:)``):
-/// plain NCHW (reordered into the layout the primitive chooses), or NHWC. A forward primitive takes NHWC as it is - the
-/// layout its brgemm kernels use on AVX-512, so there is no reorder at all; a backward one reorders NHWC into its
-/// blocked layout as it does NCHW (oneDNN 2.6.3's blocked backward kernels are faster than its NHWC ones). The
+/// plain NCHW (reordered into the layout the primitive chooses), or NHWC. A direct forward primitive takes NHWC as it
+/// is - the layout its brgemm kernels use on AVX-512, so there is no reorder at all; a Winograd forward and a backward
+/// one reorder NHWC into their blocked layout as they do NCHW (oneDNN 2.6.3's blocked backward kernels are faster than its NHWC ones). The
 /// backward directions take both activations channels-last (``channelsLast``) or neither.
 public struct ForwardLayout: Hashable, Sendable {
     /// The input is `[N, H, W, C]` in memory (the shape stays `[N, C, H, W]`).

@@ -119,7 +119,7 @@ public enum Convolution {
     /// `conv2d(input, weight, bias)` [+ the output's previous values] [`relu`] with channels-last activations
     /// (``ForwardLayout``) on oneDNN's primitives, the batch split by images across the cores; false (and nothing
     /// written) when that cannot run: another backend, a batch smaller than the cores, or a shape oneDNN does not
-    /// implement. ``canRunChannelsLast(_:bias:relu:layout:)`` asks the same question without running.
+    /// implement. ``canRunChannelsLast(_:bias:relu:layout:weightsPrepared:)`` asks the same question without running.
     ///
     /// Shapes as ``forward(input:weight:bias:output:geometry:workspace:relu:backend:algorithm:prepared:)``, with the
     /// channels-last tensors `[N, H, W, C]` in memory.

@@ -28,11 +28,13 @@ public enum ConvolutionDirection: String, CaseIterable, Hashable, Sendable {
 /// Layouts: the primitive is created with `dnnl_format_tag_any` for every tensor it may lay out itself, so it picks
 /// its layouts (nChw16c activations and blocked weights for its direct JIT kernels, NHWC for its brgemm forward
 /// kernels on AVX-512); our tensors are reordered in and out on every call. Channels-last activations
-/// (``Key/sourceChannelsLast``) are the exception in a forward primitive: given as they are. Measured per ResNet-18 shape (BENCHMARKS.md), that beat plain nchw/oihw primitives (which
-/// oneDNN runs as its own im2col + GEMM, `gemm:jit`) on nearly every shape, reorders included.
+/// (``Key/sourceChannelsLast``) are the exception in a direct forward primitive: given as they are (a Winograd one,
+/// ``Key/winograd``, reorders them into nChw16c like any other). Measured per ResNet-18 shape (BENCHMARKS.md), that
+/// beat plain nchw/oihw primitives (which oneDNN runs as its own im2col + GEMM, `gemm:jit`) on nearly every shape,
+/// reorders included.
 ///
-/// Primitives are expensive to create (JIT code generation) and are cached per (part geometry, direction, bias,
-/// ReLU, output stride) for the life of the process; creation and execution run with a one-thread OpenMP team on
+/// Primitives are expensive to create (JIT code generation) and are cached per ``Key`` (part geometry, direction,
+/// bias, ReLU, output stride, layouts, sum, algorithm, kept weights) for the life of the process; creation and execution run with a one-thread OpenMP team on
 /// the calling thread, the batch being split across cores by our pool. The scratchpad is ours
 /// (`dnnl_scratchpad_mode_user`, from the caller's ``Workspace``), so two threads may run one primitive at once.
 final class ConvolutionPrimitive: @unchecked Sendable {
@@ -59,7 +61,7 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         /// sum post-op; the residual add of a ResNet block). Only with a channels-last output.
         var sum = false
         /// oneDNN's Winograd F(4x4, 3x3) algorithm (`dnnl_convolution_winograd`) instead of direct convolution; only
-        /// where ``prefersWinograd(_:_:)`` says so (3x3, stride 1, the activations reordered into nChw16c).
+        /// where ``prefersWinograd(_:_:weightsPrepared:)`` says so (3x3, stride 1, the activations reordered into nChw16c).
         var winograd = false
         /// The weights are reordered once and kept (``PreparedWeights``: frozen or eval-folded weights). A Winograd
         /// forward then takes them already transformed (`forward_inference`, oneDNN's `wino` weights layout);

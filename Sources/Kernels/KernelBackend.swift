@@ -56,7 +56,7 @@ public enum KernelBackend: String, CaseIterable, Sendable {
         case .oneDNN:
             return "oneDNN convolution primitives (blocked layouts chosen by oneDNN, reordered per call; NHWC as it "
                 + "is in resnet18/34's direct channels-last forwards; Winograd F(4x4, 3x3) for 3x3 stride-1 "
-                + "convolutions of up to 128 channels (256 with kept weights) on planes large enough; im2col + "
+                + "convolutions of up to 128 channels (256 with kept weights, any for one image) on planes large enough; im2col + "
                 + "dnnl_sgemm for backward data into fewer than 16 channels and GEMM-preferred shapes)"
         case .reference:
             return "im2col + OpenBLAS cblas_sgemm"

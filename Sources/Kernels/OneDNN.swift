@@ -1,6 +1,5 @@
 import CDNNL
 import CKernels
-import Foundation
 
 /// The oneDNN objects every primitive shares: the CPU engine, status checks, memory descriptors and reorders.
 ///
@@ -129,21 +128,18 @@ enum OneDNN {
             self.primitive = primitive!
             (self.from, self.to) = (from, to)
             scratchpad = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0).pointee
-            let bytes = OneDNN.bytes(scratchpad)
-            scratchpadMemory = bytes > 0 ? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64) : nil
+            scratchpadBytes = OneDNN.bytes(scratchpad)
         }
 
-        deinit {
-            dnnl_primitive_destroy(primitive)
-            scratchpadMemory?.deallocate()
-        }
+        deinit { dnnl_primitive_destroy(primitive) }
 
-        /// The scratchpad the reorder asks for (empty for plain layout changes; the weight transform into
-        /// Winograd's layout, `wino_reorder`, needs one). It is ours (`dnnl_scratchpad_mode_user`) and used under
-        /// ``scratchpadLock``: with oneDNN's own, run at once from two threads, that reorder mixed their weights.
+        /// The scratchpad the reorder asks for (none for plain layout changes; the weight transform into Winograd's
+        /// layout, `wino_reorder`, needs one, about `36 x O x C` floats). It is ours (`dnnl_scratchpad_mode_user`)
+        /// and made for each run: with oneDNN's own, kept in the primitive, two threads running the reorder at once
+        /// mixed their weights. That reorder runs once per kept weight, so the allocation costs nothing that matters
+        /// and no memory stays reserved for it.
         private let scratchpad: dnnl_memory_desc_t
-        private let scratchpadMemory: UnsafeMutableRawPointer?
-        private let scratchpadLock = NSLock()
+        private let scratchpadBytes: Int
 
         /// A 4-D `[N, C, H, W]` float32 descriptor laid out channels-last at offset 0, its pixels `stride` floats
         /// apart (`stride >= C`), as (images, plane, channels, stride); nil for any other layout.
@@ -190,14 +186,13 @@ enum OneDNN {
             let arguments = [
                 (DNNL_ARG_FROM, from, UnsafeMutableRawPointer(mutating: source)), (DNNL_ARG_TO, to, target),
             ]
-            guard let scratchpadMemory else {
+            guard scratchpadBytes > 0 else {
                 execute(primitive, arguments, "reorder of \(what())")
                 return
             }
-            scratchpadLock.lock()
-            defer { scratchpadLock.unlock() }
-            execute(
-                primitive, arguments + [(DNNL_ARG_SCRATCHPAD, scratchpad, scratchpadMemory)], "reorder of \(what())")
+            let memory = UnsafeMutableRawPointer.allocate(byteCount: scratchpadBytes, alignment: 64)
+            defer { memory.deallocate() }
+            execute(primitive, arguments + [(DNNL_ARG_SCRATCHPAD, scratchpad, memory)], "reorder of \(what())")
         }
     }
 }

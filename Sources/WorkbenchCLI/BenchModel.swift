@@ -16,8 +16,8 @@ struct BenchModel: ParsableCommand {
             them).
 
             With --save-baseline FILE or --baseline FILE the cases run interleaved (round-robin, each round also \
-            timing a fixed sgemm and a memory triad as calibration, then profiling every module forward and \
-            backward), and FLOPs, float allocations, bytes and peak live bytes per run are counted. --baseline \
+            timing a fixed sgemm and a memory triad as calibration; every module forward and backward is \
+            profiled in as many rounds after the timed ones), and FLOPs, float allocations, bytes and peak live bytes per run are counted. --baseline \
             compares calibrated medians per case, op and module ("slower by X% (beyond noise)", "faster by X% \
             (beyond noise)", "within noise") and flags any change in the deterministic figures. Timing never sets \
             the exit status unless --fail-on-regression is given.

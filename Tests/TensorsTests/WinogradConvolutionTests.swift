@@ -12,13 +12,16 @@ import Testing
 /// direct kernels with themselves.
 @Suite("Winograd convolution: oneDNN's jit_wino kernels against the reference path")
 struct WinogradConvolutionTests {
-    /// 3x3, stride 1, padding 1: a 16x16 plane (whole 4x4 tiles) and an 18x18 one (partial tiles at the edges).
+    /// 3x3, stride 1, padding 1: a 16x16 plane (whole 4x4 tiles) and an 18x18 one (partial tiles at the edges), one
+    /// and two images per core (the primitives run every direction from one image per core).
     static let geometries = [
         ConvGeometry(
-            batch: 2, inChannels: 16, height: 16, width: 16, outChannels: 16, kernelHeight: 3, kernelWidth: 3,
+            batch: Parallelism.cores, inChannels: 16, height: 16, width: 16, outChannels: 16, kernelHeight: 3,
+            kernelWidth: 3,
             padH: 1, padW: 1),
         ConvGeometry(
-            batch: 4, inChannels: 32, height: 18, width: 18, outChannels: 48, kernelHeight: 3, kernelWidth: 3,
+            batch: 2 * Parallelism.cores, inChannels: 32, height: 18, width: 18, outChannels: 48, kernelHeight: 3,
+            kernelWidth: 3,
             padH: 1, padW: 1),
     ]
 
@@ -70,7 +73,10 @@ struct WinogradConvolutionTests {
     func plainDirections() {
         for (index, g) in Self.geometries.enumerated() {
             for direction in ConvolutionDirection.allCases {
-                expectWinograd(Convolution.primitiveImplementations(g, direction), "\(direction) \(index)")
+                let epilogue = direction == .forward
+                expectWinograd(
+                    Convolution.primitiveImplementations(g, direction, bias: epilogue, relu: epilogue),
+                    "\(direction) \(index)")
             }
             let d = Data(g, index)
             func run(_ backend: KernelBackend) -> [[Float]] {
@@ -105,7 +111,7 @@ struct WinogradConvolutionTests {
     @Test("channels-last forward with the residual sum and ReLU, weights transformed per call and kept transformed")
     func channelsLastSum() {
         let layout = ForwardLayout(sourceChannelsLast: true, destinationChannelsLast: true, sum: true)
-        for (index, g) in Self.geometries.enumerated() {
+        geometries: for (index, g) in Self.geometries.enumerated() {
             let d = Data(g, index)
             var expected = [Float](repeating: .nan, count: d.gy.count)
             Convolution.forward(
@@ -118,7 +124,8 @@ struct WinogradConvolutionTests {
             let prepared = PreparedWeights()
             for (kept, cache) in [(false, nil), (true, prepared), (true, prepared)] as [(Bool, PreparedWeights?)] {
                 expectWinograd(
-                    Convolution.primitiveImplementations(g, .forward, layout: layout, weightsPrepared: kept),
+                    Convolution.primitiveImplementations(
+                        g, .forward, bias: true, relu: true, layout: layout, weightsPrepared: kept),
                     "channels-last forward \(index), weights kept \(kept)")
                 var output = residual
                 let ran = Convolution.channelsLastForward(
@@ -127,7 +134,7 @@ struct WinogradConvolutionTests {
                 // The channels-last path runs on the oneDNN backend, for at least one image per core.
                 let runs = KernelBackend.selected == .oneDNN && g.batch >= Parallelism.cores
                 #expect(ran == runs, "channels-last forward \(index) ran: \(ran)")
-                guard ran else { return }
+                guard ran else { continue geometries }
                 let actual = Self.permute(
                     output, n: g.batch, c: g.outChannels, plane: g.outPlane, toChannelsLast: false)
                 let shape = [g.batch, g.outChannels, g.outHeight, g.outWidth]
@@ -152,7 +159,8 @@ struct WinogradConvolutionTests {
         let g = ConvGeometry(
             batch: Parallelism.cores, inChannels: 64, height: 10, width: 9, outChannels: 64, kernelHeight: 3,
             kernelWidth: 3, padH: 1, padW: 1)
-        expectWinograd(Convolution.primitiveImplementations(g, .forward, weightsPrepared: true), "kept weights")
+        expectWinograd(
+            Convolution.primitiveImplementations(g, .forward, bias: true, weightsPrepared: true), "kept weights")
         let calls = 8
         let data = (0..<calls).map { Data(g, 100 + $0) }
         let expected = data.map { d in
@@ -176,7 +184,7 @@ struct WinogradConvolutionTests {
                 var y = [Float](repeating: .nan, count: d.gy.count)
                 Convolution.forward(
                     input: d.x, weight: d.w, bias: d.bias, output: &y, geometry: g, workspace: Workspace(),
-                    prepared: PreparedWeights())
+                    backend: .oneDNN, prepared: PreparedWeights())
                 if worst.isEmpty
                     || y != expected[index]
                         && Self.largestError(y, expected[index]) > Self.largestError(worst, expected[index])

@@ -5,7 +5,9 @@ import Tensors
 /// activations from the stem's output to the average pool (``conv2dBatchNormEvalChannelsLast(_:inputChannelsLast:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:accumulatingInto:folding:)``):
 /// every convolution has its batch norm folded in and its ReLU fused, a block's residual add runs inside its
 /// second convolution (added before that convolution's ReLU, as `relu(bn2(conv2(x)) + shortcut)`), and no
-/// activation is ever reordered between layouts - oneDNN's AVX-512 forward kernels compute in channels-last.
+/// activation is reordered between layouts - oneDNN's AVX-512 direct forward kernels compute in channels-last -
+/// except around the 3x3 convolutions that run oneDNN's Winograd kernels (``Convolution/primitiveImplementations(_:_:bias:relu:layout:weightsPrepared:)``),
+/// whose activations are copied into nChw16c and back.
 ///
 /// Taken under the conditions of ``EvalFusion`` (evaluation mode, nothing needs a gradient, no profiler or
 /// recorder, fusion not disabled) when the model is the torchvision shape this code knows (BasicBlock stages, a
@@ -14,7 +16,8 @@ import Tensors
 /// module. A block that cannot (or should not) run channels-last, and every block after it, runs on the plain path
 /// instead, as decided before anything runs (``channelsLastPlan(_:_:_:)``).
 /// The result differs from the module-by-module fused path only by the order of the residual addition inside the
-/// convolution's rounding (a float32 ulp or so of the activations; the tests bound it).
+/// convolution's rounding (a float32 ulp or so of the activations, a few times that where Winograd runs; the tests
+/// bound it).
 extension EvalFusion {
     static func channelsLastFeatures(_ model: ResNet, _ x: Tensor) -> Tensor? {
         guard let (blocks, plan) = channelsLastPlan(model, x.shape, [x]),

@@ -10,7 +10,7 @@ import Tensors
 ///
 /// What that saves: on the plain path a forward convolution reorders its NCHW input into NHWC for oneDNN's brgemm
 /// kernels and its output back (oneDNN's generic `jit:uni` reorder, the slowest of its reorders); here there is
-/// none. The backward primitives still compute in oneDNN's blocked nChw16c layout (its NHWC backward kernels
+/// none, except around the convolutions that run oneDNN's Winograd kernels (copies of 16-channel runs). The backward primitives still compute in oneDNN's blocked nChw16c layout (its NHWC backward kernels
 /// measured 1.08-2.05x slower in place than the blocked ones), reached from NHWC by copying 16-channel runs
 /// (``OneDNN``'s `Reorder`, twice as fast in place as oneDNN's own), as many reorders as the plain path makes from
 /// NCHW. Measured in one process, alternating step by step with the plain path (BENCHMARKS.md): 0.95-1.0 of its
@@ -123,7 +123,9 @@ extension EvalFusion {
     ) -> Bool {
         let directions: [ConvolutionDirection] = backward ? [.forward, .backwardData, .backwardWeights] : [.forward]
         func runs(_ conv: Conv2d, _ g: ConvGeometry) -> Bool {
-            conv.bias == nil && Convolution.canRunChannelsLast(g, bias: false, relu: false, layout: .channelsLast)
+            conv.bias == nil
+                && Convolution.canRunChannelsLast(
+                    g, bias: false, relu: false, layout: .channelsLast, weightsPrepared: !conv.weight.requiresGrad)
                 && (!backward || Convolution.canRunChannelsLastBackward(g))
         }
         for (conv, g) in [(block.conv1, shapes.first), (block.conv2, shapes.second)] {

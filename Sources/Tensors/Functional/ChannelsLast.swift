@@ -1,8 +1,9 @@
 import Kernels
 
 // Channels-last activations: a tensor of shape `[N, H, W, C]` holds an `[N, C, H, W]` activation with the channels
-// innermost (PyTorch's `torch.channels_last` memory format, here as its own shape). oneDNN's AVX-512 convolutions
-// compute in this layout, so chained in it they need no reorder at all; the ResNet eval path (``EvalFusion``) runs
+// innermost (PyTorch's `torch.channels_last` memory format, here as its own shape). oneDNN's AVX-512 direct
+// convolutions compute in this layout, so chained in it they need no reorder (its Winograd ones, where the engine
+// picks them, are reached by copying 16-channel runs into nChw16c and back); the ResNet eval path (``EvalFusion``) runs
 // its whole feature extractor this way, and its training path the blocks on large planes. The fused ones are for inference (no argument needs a gradient), like
 // ``conv2dBatchNormEval(_:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:folding:)``;
 // ``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)``, ``channelsLast(_:)`` and ``channelsFirst(_:)``
@@ -152,7 +153,7 @@ private func transposeImages(
 
 /// `conv2d(input, weight)` without a bias, with channels-last activations: input `[N, H, W, C]`, weight
 /// `[O, C / groups, kh, kw]` (plain), result `[N, Ho, Wo, O]`. The forward pass hands NHWC to oneDNN's brgemm kernels
-/// as it is (no reorder). Recorded for autograd: its backward computes the needed input and weight gradients with
+/// as it is (no reorder), or to its Winograd ones through nChw16c copies where those are picked. Recorded for autograd: its backward computes the needed input and weight gradients with
 /// channels-last tensors in and out, on oneDNN's blocked backward kernels (faster than its NHWC ones), the
 /// activations reordered into nChw16c and back by copying 16-channel runs. The same values as
 /// ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` up to float32 summation order.
@@ -169,9 +170,10 @@ public func conv2dChannelsLast(
         "conv2dChannelsLast", input, channelsLast: true, weight: weight, stride: stride, padding: padding,
         dilation: dilation, groups: groups)
     let recording = wouldRecord([input, weight])
+    let kept = weight.requiresGrad ? nil : weight.preparedWeights()
     guard
         Convolution.canRunChannelsLast(
-            g, bias: false, relu: false, layout: .channelsLast, weightsPrepared: !weight.requiresGrad),
+            g, bias: false, relu: false, layout: .channelsLast, weightsPrepared: kept != nil),
         !recording
             || Convolution.canRunChannelsLastBackward(g, data: input.requiresGrad, weights: weight.requiresGrad)
     else { return nil }
@@ -179,7 +181,7 @@ public func conv2dChannelsLast(
     let ran = Convolution.channelsLastForward(
         input: input.pointer, weight: weight.pointer, bias: nil, output: output.pointer, geometry: g,
         workspace: Workspaces.current, relu: false, layout: .channelsLast,
-        prepared: weight.requiresGrad ? nil : weight.preparedWeights())
+        prepared: kept)
     precondition(ran, "conv2dChannelsLast: the primitives checked just before did not run")
     FLOPCounter.add(multiplyAdds: g.forwardMACs)
     let savedInput = input.detach()
