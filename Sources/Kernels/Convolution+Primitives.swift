@@ -58,7 +58,8 @@ extension Convolution {
     }
 
     /// The primitive of every part (nil when oneDNN does not implement one of them: the caller uses GEMM).
-    /// `weightsPrepared`: a forward's weights come from a ``PreparedWeights`` cache (``ConvolutionPrimitive/Key/weightsPrepared``).
+    /// `weightsPrepared`: a forward's weights come from a ``PreparedWeights`` cache
+    /// (``ConvolutionPrimitive/Key/weightsPrepared``).
     static func primitives(
         _ g: ConvGeometry, _ direction: ConvolutionDirection, bias: Bool, relu: Bool, layout: ForwardLayout = .plain,
         weightsPrepared: Bool = false
@@ -325,12 +326,13 @@ extension Convolution {
     }
 }
 
-/// The layouts of a convolution's activations on oneDNN's primitives (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``,
+/// The layouts of a convolution's activations on oneDNN's primitives
+/// (``Convolution/channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``,
 /// ``Convolution/channelsLastBackward(gradOutput:input:weight:gradInput:gradWeight:geometry:workspace:)``):
 /// plain NCHW (reordered into the layout the primitive chooses), or NHWC. A direct forward primitive takes NHWC as it
 /// is - the layout its brgemm kernels use on AVX-512, so there is no reorder at all; a Winograd forward and a backward
-/// one reorder NHWC into their blocked layout as they do NCHW (oneDNN 2.6.3's blocked backward kernels are faster than its NHWC ones). The
-/// backward directions take both activations channels-last (``channelsLast``) or neither.
+/// one reorder NHWC into their blocked layout as they do NCHW (oneDNN 2.6.3's blocked backward kernels are faster than
+/// its NHWC ones). The backward directions take both activations channels-last (``channelsLast``) or neither.
 public struct ForwardLayout: Hashable, Sendable {
     /// The input is `[N, H, W, C]` in memory (the shape stays `[N, C, H, W]`).
     public var sourceChannelsLast: Bool

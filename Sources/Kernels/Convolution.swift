@@ -147,10 +147,11 @@ public enum Convolution {
 
     /// The input and weight gradients of a bias-free convolution with channels-last activations (gradOutput
     /// `[N, Ho, Wo, O]`, input and gradInput `[N, H, W, C]` in memory; weight and gradWeight `[O, C/groups, kh, kw]`)
-    /// on oneDNN's primitives, split across the cores as ``backward(gradOutput:input:weight:gradInput:gradWeight:gradBias:geometry:workspace:backend:algorithm:)``
-    /// splits them, the activations reordered into the primitives' blocked layout and back (``ForwardLayout``); each
-    /// given buffer is overwritten. False, with nothing written, when that cannot
-    /// run (as ``channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``).
+    /// on oneDNN's primitives, split across the cores as
+    /// ``backward(gradOutput:input:weight:gradInput:gradWeight:gradBias:geometry:workspace:backend:algorithm:)`` splits
+    /// them, the activations reordered into the primitives' blocked layout and back (``ForwardLayout``); each given
+    /// buffer is overwritten. False, with nothing written, when that cannot run (as
+    /// ``channelsLastForward(input:weight:bias:output:geometry:workspace:relu:layout:prepared:)``).
     public static func channelsLastBackward(
         gradOutput: UnsafePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         gradInput: UnsafeMutablePointer<Float>?, gradWeight: UnsafeMutablePointer<Float>?, geometry g: ConvGeometry,

@@ -1,7 +1,8 @@
 import CDNNL
 import Foundation
 
-/// How the oneDNN backend computes a convolution (``Convolution/forward(input:weight:bias:output:geometry:workspace:relu:backend:algorithm:)``).
+/// How the oneDNN backend computes a convolution
+/// (``Convolution/forward(input:weight:bias:output:geometry:workspace:relu:backend:algorithm:)``).
 ///
 /// - ``automatic``: oneDNN's convolution primitive where it measured faster than im2col + GEMM on this machine
 ///   kind (``ConvolutionPrimitive/preferred(_:_:)``), im2col + `dnnl_sgemm` elsewhere;
@@ -34,9 +35,10 @@ public enum ConvolutionDirection: String, CaseIterable, Hashable, Sendable {
 /// reorders included.
 ///
 /// Primitives are expensive to create (JIT code generation) and are cached per ``Key`` (part geometry, direction,
-/// bias, ReLU, output stride, layouts, sum, algorithm, kept weights) for the life of the process; creation and execution run with a one-thread OpenMP team on
-/// the calling thread, the batch being split across cores by our pool. The scratchpad is ours
-/// (`dnnl_scratchpad_mode_user`, from the caller's ``Workspace``), so two threads may run one primitive at once.
+/// bias, ReLU, output stride, layouts, sum, algorithm, kept weights) for the life of the process; creation and
+/// execution run with a one-thread OpenMP team on the calling thread, the batch being split across cores by our pool.
+/// The scratchpad is ours (`dnnl_scratchpad_mode_user`, from the caller's ``Workspace``), so two threads may run one
+/// primitive at once.
 final class ConvolutionPrimitive: @unchecked Sendable {
     /// What identifies a primitive: the part's geometry (its batch and, for channel splits, its output channels),
     /// the full tensor's output channel count (the channel stride of a slice), the direction and the epilogue.
@@ -53,15 +55,16 @@ final class ConvolutionPrimitive: @unchecked Sendable {
         /// ones).
         var sourceChannelsLast = false
         /// The output (and, backward, its gradient) is NHWC, as the input: used as it is by a direct forward
-        /// primitive (whole channels), reordered by a Winograd or backward one (a channel slice of a whole-channel tensor
-        /// `outChannelStride` wide for a sliced weight gradient). The backward directions take both activations
-        /// channels-last or neither.
+        /// primitive (whole channels), reordered by a Winograd or backward one (a channel slice of a whole-channel
+        /// tensor `outChannelStride` wide for a sliced weight gradient). The backward directions take both
+        /// activations channels-last or neither.
         var destinationChannelsLast = false
         /// `dst = relu?(conv(src) + bias + dst)`: the output's previous values are added before the ReLU (oneDNN's
         /// sum post-op; the residual add of a ResNet block). Only with a channels-last output.
         var sum = false
         /// oneDNN's Winograd F(4x4, 3x3) algorithm (`dnnl_convolution_winograd`) instead of direct convolution; only
-        /// where ``prefersWinograd(_:_:weightsPrepared:)`` says so (3x3, stride 1, the activations reordered into nChw16c).
+        /// where ``prefersWinograd(_:_:weightsPrepared:)`` says so (3x3, stride 1, the activations reordered into
+        /// nChw16c).
         var winograd = false
         /// The weights are reordered once and kept (``PreparedWeights``: frozen or eval-folded weights). A Winograd
         /// forward then takes them already transformed (`forward_inference`, oneDNN's `wino` weights layout);

@@ -2,12 +2,14 @@ import Kernels
 import Tensors
 
 /// Evaluation-mode inference of a BasicBlock ResNet's features (resnet18, resnet34) with channels-last
-/// activations from the stem's output to the average pool (``conv2dBatchNormEvalChannelsLast(_:inputChannelsLast:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:accumulatingInto:folding:)``):
-/// every convolution has its batch norm folded in and its ReLU fused, a block's residual add runs inside its
-/// second convolution (added before that convolution's ReLU, as `relu(bn2(conv2(x)) + shortcut)`), and no
-/// activation is reordered between layouts - oneDNN's AVX-512 direct forward kernels compute in channels-last -
-/// except around the 3x3 convolutions that run oneDNN's Winograd kernels (``Convolution/primitiveImplementations(_:_:bias:relu:layout:weightsPrepared:)``),
-/// whose activations are copied into nChw16c and back.
+/// activations from the stem's output to the average pool
+/// (``conv2dBatchNormEvalChannelsLast(_:inputChannelsLast:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:accumulatingInto:folding:)``):
+/// every convolution has its batch norm folded in and its ReLU fused, a block's residual add runs inside its second
+/// convolution (added before that convolution's ReLU, as `relu(bn2(conv2(x)) + shortcut)`), and no activation is
+/// reordered between layouts - oneDNN's AVX-512 direct forward kernels compute in channels-last - except around the 3x3
+/// convolutions that run oneDNN's Winograd kernels
+/// (``Convolution/primitiveImplementations(_:_:bias:relu:layout:weightsPrepared:)``), whose activations are copied into
+/// nChw16c and back.
 ///
 /// Taken under the conditions of ``EvalFusion`` (evaluation mode, nothing needs a gradient, no profiler or
 /// recorder, fusion not disabled) when the model is the torchvision shape this code knows (BasicBlock stages, a

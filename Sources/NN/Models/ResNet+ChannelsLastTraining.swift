@@ -10,11 +10,11 @@ import Tensors
 ///
 /// What that saves: on the plain path a forward convolution reorders its NCHW input into NHWC for oneDNN's brgemm
 /// kernels and its output back (oneDNN's generic `jit:uni` reorder, the slowest of its reorders); here there is
-/// none, except around the convolutions that run oneDNN's Winograd kernels (copies of 16-channel runs). The backward primitives still compute in oneDNN's blocked nChw16c layout (its NHWC backward kernels
-/// measured 1.08-2.05x slower in place than the blocked ones), reached from NHWC by copying 16-channel runs
-/// (``OneDNN``'s `Reorder`, twice as fast in place as oneDNN's own), as many reorders as the plain path makes from
-/// NCHW. Measured in one process, alternating step by step with the plain path (BENCHMARKS.md): 0.95-1.0 of its
-/// time per step, never slower.
+/// none, except around the convolutions that run oneDNN's Winograd kernels (copies of 16-channel runs). The backward
+/// primitives still compute in oneDNN's blocked nChw16c layout (its NHWC backward kernels measured 1.08-2.05x slower in
+/// place than the blocked ones), reached from NHWC by copying 16-channel runs (``OneDNN``'s `Reorder`, twice as fast in
+/// place as oneDNN's own), as many reorders as the plain path makes from NCHW. Measured in one process, alternating
+/// step by step with the plain path (BENCHMARKS.md): 0.95-1.0 of its time per step, never slower.
 ///
 /// The same computation as module by module, in another float32 summation order (the forward kernels, and the
 /// batch-norm sums in Double); the tests bound the difference, and the trace replays compare it with PyTorch.
@@ -48,8 +48,8 @@ extension EvalFusion {
 
     /// The model's blocks and, for each, whether it runs channels-last in ``channelsLastStages(_:_:)`` for the max
     /// pool's output of `shape` (`inputNeedsGradient`: whether that output requires grad, as it does below a trained
-    /// stem); nil when the path does not apply at all (see above). Decided before anything runs, so that every primitive a block will need, backward ones
-    /// included, is known to exist.
+    /// stem); nil when the path does not apply at all (see above). Decided before anything runs, so that every
+    /// primitive a block will need, backward ones included, is known to exist.
     static func channelsLastTrainingPlan(
         _ model: ResNet, _ shape: [Int], inputNeedsGradient: Bool
     ) -> ([BasicBlock], [Bool])? {

@@ -4,10 +4,12 @@ import Kernels
 // innermost (PyTorch's `torch.channels_last` memory format, here as its own shape). oneDNN's AVX-512 direct
 // convolutions compute in this layout, so chained in it they need no reorder (its Winograd ones, where the engine
 // picks them, are reached by copying 16-channel runs into nChw16c and back); the ResNet eval path (``EvalFusion``) runs
-// its whole feature extractor this way, and its training path the blocks on large planes. The fused ones are for inference (no argument needs a gradient), like
+// its whole feature extractor this way, and its training path the blocks on large planes. The fused ones are for
+// inference (no argument needs a gradient), like
 // ``conv2dBatchNormEval(_:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:folding:)``;
 // ``conv2dChannelsLast(_:weight:stride:padding:dilation:groups:)``, ``channelsLast(_:)`` and ``channelsFirst(_:)``
-// are recorded for autograd (the ResNet training path, with ``batchNormChannelsLast(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``).
+// are recorded for autograd (the ResNet training path, with
+// ``batchNormChannelsLast(_:runningMean:runningVar:weight:bias:training:momentum:eps:)``).
 
 /// `relu?(bn(conv2d(input)) [+ residual])` with batch norm folded into the convolution (as
 /// ``conv2dBatchNormEval(_:weight:bias:stride:padding:dilation:groups:runningMean:runningVar:bnWeight:bnBias:eps:relu:folding:)``),
@@ -153,9 +155,10 @@ private func transposeImages(
 
 /// `conv2d(input, weight)` without a bias, with channels-last activations: input `[N, H, W, C]`, weight
 /// `[O, C / groups, kh, kw]` (plain), result `[N, Ho, Wo, O]`. The forward pass hands NHWC to oneDNN's brgemm kernels
-/// as it is (no reorder), or to its Winograd ones through nChw16c copies where those are picked. Recorded for autograd: its backward computes the needed input and weight gradients with
-/// channels-last tensors in and out, on oneDNN's blocked backward kernels (faster than its NHWC ones), the
-/// activations reordered into nChw16c and back by copying 16-channel runs. The same values as
+/// as it is (no reorder), or to its Winograd ones through nChw16c copies where those are picked. Recorded for autograd:
+/// its backward computes the needed input and weight gradients with channels-last tensors in and out, on oneDNN's
+/// blocked backward kernels (faster than its NHWC ones), the activations reordered into nChw16c and back by copying
+/// 16-channel runs. The same values as
 /// ``conv2d(_:weight:bias:stride:padding:dilation:groups:)`` up to float32 summation order.
 ///
 /// Returns nil, having done nothing, when the oneDNN primitives cannot run it (another backend, a batch smaller
